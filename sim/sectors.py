@@ -1,0 +1,88 @@
+"""Sectors (行业) of SOE business and their economic parameters.
+
+Identifiers are the lowercase names a roster's ``sector`` column must use. The numbers are
+plausible values for Chinese local SOEs where the sources are silent (see DOMAIN.md, "Figures the
+sources do NOT give"); each is documented with its unit and meaning and is a free parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectorProfile:
+    """Economic profile of one sector.
+
+    Attributes:
+        name: lowercase identifier used in rosters and configs.
+        label_zh: Chinese label.
+        turnover: revenue / assets, per year (1/yr).
+        margin: mean operating margin before interest, overhead and government burden (share of revenue).
+        margin_sd: cross-entity standard deviation of that margin (share of revenue).
+        debt_ratio: typical liabilities / assets at the start (share).
+        demand_vol: standard deviation of the sector demand shock, per year (log points).
+        staff_per_revenue: employees per million yuan of annual revenue (persons / mn yuan).
+        land_per_asset: land held per million yuan of assets (mu / mn yuan).
+        weight: share of a synthetic population's entities in this sector (relative weight).
+    """
+
+    name: str
+    label_zh: str
+    turnover: float
+    margin: float
+    margin_sd: float
+    debt_ratio: float
+    demand_vol: float
+    staff_per_revenue: float
+    land_per_asset: float
+    weight: float
+
+
+# Order matters: a sector's code in the state arrays is its position here.
+SECTORS: tuple[SectorProfile, ...] = (
+    SectorProfile(name="urban_investment", label_zh="城投/基础设施", turnover=0.05, margin=0.22,
+                  margin_sd=0.20, debt_ratio=0.64, demand_vol=0.06, staff_per_revenue=0.8,
+                  land_per_asset=0.020, weight=0.13),
+    SectorProfile(name="transport", label_zh="交通运输", turnover=0.10, margin=0.16,
+                  margin_sd=0.16, debt_ratio=0.62, demand_vol=0.08, staff_per_revenue=1.2,
+                  land_per_asset=0.015, weight=0.09),
+    SectorProfile(name="energy", label_zh="能源", turnover=0.35, margin=0.09,
+                  margin_sd=0.10, debt_ratio=0.60, demand_vol=0.10, staff_per_revenue=0.6,
+                  land_per_asset=0.010, weight=0.07),
+    SectorProfile(name="utilities", label_zh="水务/公用事业", turnover=0.15, margin=0.12,
+                  margin_sd=0.14, debt_ratio=0.55, demand_vol=0.04, staff_per_revenue=1.5,
+                  land_per_asset=0.012, weight=0.07),
+    SectorProfile(name="construction", label_zh="建筑", turnover=0.55, margin=0.05,
+                  margin_sd=0.07, debt_ratio=0.74, demand_vol=0.12, staff_per_revenue=0.9,
+                  land_per_asset=0.004, weight=0.11),
+    SectorProfile(name="manufacturing", label_zh="制造业(33618集群)", turnover=0.65, margin=0.05,
+                  margin_sd=0.08, debt_ratio=0.58, demand_vol=0.14, staff_per_revenue=1.6,
+                  land_per_asset=0.030, weight=0.12),
+    SectorProfile(name="finance", label_zh="金融", turnover=0.05, margin=0.40,
+                  margin_sd=0.25, debt_ratio=0.80, demand_vol=0.08, staff_per_revenue=0.3,
+                  land_per_asset=0.0005, weight=0.07),
+    SectorProfile(name="agriculture", label_zh="农业", turnover=0.40, margin=0.03,
+                  margin_sd=0.08, debt_ratio=0.55, demand_vol=0.10, staff_per_revenue=2.5,
+                  land_per_asset=0.080, weight=0.05),
+    SectorProfile(name="commerce", label_zh="商贸流通", turnover=1.10, margin=0.025,
+                  margin_sd=0.04, debt_ratio=0.66, demand_vol=0.09, staff_per_revenue=0.7,
+                  land_per_asset=0.006, weight=0.10),
+    SectorProfile(name="real_estate", label_zh="房地产", turnover=0.15, margin=0.10,
+                  margin_sd=0.16, debt_ratio=0.78, demand_vol=0.18, staff_per_revenue=0.5,
+                  land_per_asset=0.010, weight=0.08),
+    SectorProfile(name="services", label_zh="综合服务", turnover=0.50, margin=0.03,
+                  margin_sd=0.08, debt_ratio=0.50, demand_vol=0.08, staff_per_revenue=2.0,
+                  land_per_asset=0.008, weight=0.11),
+)
+
+SECTOR_NAMES: tuple[str, ...] = tuple(s.name for s in SECTORS)
+SECTOR_CODE: dict[str, int] = {name: code for code, name in enumerate(SECTOR_NAMES)}
+N_SECTORS = len(SECTORS)
+
+
+def sector_array(attr: str) -> np.ndarray:
+    """One attribute of every sector as a float array indexed by sector code."""
+    return np.array([getattr(s, attr) for s in SECTORS], dtype=np.float64)
