@@ -1,0 +1,68 @@
+"""The ``soe-sim`` command: Hydra composes the config, the core runs it, outputs are written.
+
+This is the only module that imports Hydra or OmegaConf; everything below it takes plain
+dataclasses (:class:`sim.config.SimConfig`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+import sim
+from sim.config import SimConfig
+from sim.errors import SimInputError
+from sim.outputs import run_simulation, summary_table, write_outputs
+
+
+def config_dir() -> str:
+    """The configs folder: packaged inside ``sim`` in a wheel, at the repo root in a checkout."""
+    packaged = Path(sim.__file__).parent / "configs"
+    return str(packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "configs")
+
+
+ConfigStore.instance().store(name="base_config", node=SimConfig)
+
+
+def to_sim_config(cfg: DictConfig) -> SimConfig:
+    """The typed config; range checks in the dataclasses raise ConfigError."""
+    obj = OmegaConf.to_object(cfg)
+    assert isinstance(obj, SimConfig)
+    return obj
+
+
+def _remove_if_empty(out_dir: Path) -> None:
+    with contextlib.suppress(OSError):
+        out_dir.rmdir()
+        out_dir.parent.rmdir()  # the date folder, if this was its only run
+
+
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")
+def main(cfg: DictConfig) -> None:
+    """Run one scenario and write its outputs to the Hydra output folder."""
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        config = to_sim_config(cfg)
+        result = run_simulation(config)
+        paths = write_outputs(result, out_dir, config_yaml=OmegaConf.to_yaml(cfg))
+    except SimInputError as err:
+        _remove_if_empty(out_dir)
+        print(f"soe-sim: error: {err}", file=sys.stderr)
+        sys.exit(2)
+    table = summary_table(result.timeseries)
+    model = result.model
+    print(f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
+          f"{config.months} months, {model.state.n} entities ever, {len(model.events)} events, "
+          f"{result.seconds:.2f} s")
+    print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
+    print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
+
+
+if __name__ == "__main__":
+    main()

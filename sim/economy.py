@@ -1,0 +1,223 @@
+"""The monthly economy, vectorised over all entities.
+
+One call of :meth:`Economy.step` is one month:
+
+1. sector demand: a persistent AR(1) in log demand per sector, with correlated innovations (one
+   common factor, ``demand_correlation``); an entity-level AR(1) shock on top;
+2. profit and loss: revenue = volume x productivity; operating cost = fixed + variable x volume;
+   management overhead = a fixed cost per legal entity plus a share of revenue per layer below the
+   headquarters (the economic reason flatter trees pay); interest on interest-bearing external debt;
+   the cost of carried government functions; profit goes to cash and so to equity;
+3. the soft budget constraint (预算软约束): from the deepest layer up, a parent covers the share
+   ``soft_budget`` of a subsidiary's cash shortfall with an intra-group loan, draining its own cash;
+   the rest, and any headquarters' shortfall, is borrowed externally;
+4. zombie classification (僵尸企业): smoothed losses, interest coverage below 1, and support from the
+   parent within the last ``zombie_window`` months;
+5. market exits: an insolvent subsidiary (negative equity on its own books) fails with monthly
+   probability ``bankruptcy_hazard * (1 - soft_budget)``; hardening the budget constraint raises it;
+6. entry: new subsidiaries appear at ``entry_rate`` a year, founded by solvent operating entities.
+
+Structural changes (5, 6) are *proposed* here and applied by the model's structural operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import EconomyConfig
+from sim.sectors import N_SECTORS, sector_array
+from sim.state import HISTORY_MONTHS, EntityState
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """New subsidiaries to create: parent rows and their initial state arrays."""
+
+    parents: np.ndarray
+    sector: np.ndarray
+    core: np.ndarray
+    equity_injection: np.ndarray
+    assets: np.ndarray
+    liabilities: np.ndarray
+    revenue_base: np.ndarray
+    var_cost_ratio: np.ndarray
+    fixed_cost: np.ndarray
+    employees: np.ndarray
+    land_mu: np.ndarray
+
+
+def monthly_costs(state: EntityState, econ: EconomyConfig, volume: np.ndarray,
+                  revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Operating cost, management overhead and interest for a month (mn yuan each)."""
+    operating_cost = state.fixed_cost + state.var_cost_ratio * volume
+    overhead = econ.entity_overhead / 12.0 + econ.layer_overhead * (state.layer - 1) * revenue
+    interest = state.liabilities * (econ.interest_bearing_share * econ.interest_rate / 12.0)
+    return operating_cost, overhead, interest
+
+
+class Economy:
+    """Holds the sector demand state and advances the economy one month at a time."""
+
+    def __init__(self, econ: EconomyConfig, rng: np.random.Generator) -> None:
+        self.cfg = econ
+        self.rng = rng
+        self.demand = np.zeros(N_SECTORS)
+        self._sector_vol = sector_array("demand_vol") * econ.demand_vol_scale
+        self._margin = sector_array("margin")
+        self._margin_sd = sector_array("margin_sd")
+        self._turnover = sector_array("turnover")
+        self._debt = sector_array("debt_ratio")
+        self._staff = sector_array("staff_per_revenue")
+        self._land = sector_array("land_per_asset")
+        weights = sector_array("weight")
+        self._sector_p = weights / weights.sum()
+
+    # -- initial conditions -------------------------------------------------------------------
+    def initialise(self, state: EntityState) -> None:
+        """Set last-month flows, profit history and smoothed indicators from neutral demand."""
+        rows = slice(0, state.n)
+        self._neutral_flows(state, rows)
+        for k in range(HISTORY_MONTHS):
+            state.profit_hist[k, rows] = state.profit[rows]
+        state.since_support[rows] = self.cfg.zombie_window
+        self._classify_zombies(state)
+
+    def _neutral_flows(self, state: EntityState, rows: slice) -> None:
+        volume = state.revenue_base[rows]
+        revenue = volume * state.productivity[rows]
+        fixed = state.fixed_cost[rows]
+        opcost = fixed + state.var_cost_ratio[rows] * volume
+        overhead = (self.cfg.entity_overhead / 12.0
+                    + self.cfg.layer_overhead * (state.layer[rows] - 1) * revenue)
+        interest = state.liabilities[rows] * (self.cfg.interest_bearing_share
+                                              * self.cfg.interest_rate / 12.0)
+        ebit = revenue - opcost - overhead - state.gov_cost[rows]
+        state.revenue[rows] = revenue
+        state.operating_cost[rows] = opcost
+        state.overhead[rows] = overhead
+        state.interest[rows] = interest
+        state.profit[rows] = ebit - interest
+        state.profit_ewm[rows] = ebit - interest
+        state.ebit_ewm[rows] = ebit
+        state.interest_ewm[rows] = interest
+
+    # -- one month ----------------------------------------------------------------------------
+    def step(self, state: EntityState, month: int) -> None:
+        """Advance demand, book the month's profit and loss, apply the soft budget constraint."""
+        cfg, rng = self.cfg, self.rng
+        common = rng.standard_normal()
+        own = rng.standard_normal(N_SECTORS)
+        rho = cfg.demand_persistence
+        shock = np.sqrt(cfg.demand_correlation) * common + np.sqrt(1 - cfg.demand_correlation) * own
+        self.demand = rho * self.demand + np.sqrt(1 - rho**2) * self._sector_vol * shock
+        rho_i = cfg.idio_persistence
+        eta = rng.standard_normal(state.n)
+        state.idio[:] = rho_i * state.idio + np.sqrt(1 - rho_i**2) * cfg.idio_vol * eta
+
+        if cfg.productivity_growth:
+            state.productivity *= (1.0 + cfg.productivity_growth) ** (1.0 / 12.0)
+        alive = state.alive
+        volume = state.revenue_base * np.exp(self.demand[state.sector] + state.idio)
+        volume[~alive] = 0.0
+        revenue = volume * state.productivity
+        opcost, overhead, interest = monthly_costs(state, cfg, volume, revenue)
+        gov = state.gov_cost
+        ebit = revenue - opcost - overhead - gov
+        profit = ebit - interest
+        for arr in (opcost, overhead, interest, ebit, profit):
+            arr[~alive] = 0.0
+
+        state.revenue[:] = revenue
+        state.operating_cost[:] = opcost
+        state.overhead[:] = overhead
+        state.interest[:] = interest
+        state.profit[:] = profit
+        state.profit_hist[month % HISTORY_MONTHS] = profit
+        state.cash += profit
+        state.assets += profit
+
+        self._soft_budget(state)
+        alpha = 1.0 / cfg.zombie_window
+        state.profit_ewm += alpha * (profit - state.profit_ewm)
+        state.ebit_ewm += alpha * (ebit - state.ebit_ewm)
+        state.interest_ewm += alpha * (interest - state.interest_ewm)
+        self._classify_zombies(state)
+
+    def _soft_budget(self, state: EntityState) -> None:
+        """Parents cover subsidiaries' cash shortfalls (share ``soft_budget``), deepest layer first."""
+        state.support[:] = 0.0
+        short = np.flatnonzero(state.alive & (state.cash < 0))
+        if short.size == 0:
+            state.since_support += 1
+            return
+        max_layer = int(state.layer[short].max())
+        soft = self.cfg.soft_budget
+        for layer in range(max_layer, 0, -1):
+            rows = np.flatnonzero(state.alive & (state.cash < 0) & (state.layer == layer))
+            if rows.size == 0:
+                continue
+            need = -state.cash[rows]
+            covered = need * soft if layer > 1 else np.zeros_like(need)
+            if layer > 1:
+                parents = state.parent[rows]
+                np.subtract.at(state.cash, parents, covered)
+                np.subtract.at(state.assets, parents, covered)
+                state.intra_loan[rows] += covered
+                state.support[rows] = covered
+            borrowed = need - covered
+            state.liabilities[rows] += borrowed
+            state.cash[rows] = 0.0
+            state.assets[rows] += need
+        supported = state.support > 0
+        state.since_support += 1
+        state.since_support[supported] = 0
+
+    def _classify_zombies(self, state: EntityState) -> None:
+        state.zombie[:] = (state.alive & (state.profit_ewm < 0)
+                           & (state.ebit_ewm < state.interest_ewm)
+                           & (state.since_support < self.cfg.zombie_window))
+
+    # -- proposals for the model to apply -----------------------------------------------------
+    def propose_bankruptcies(self, state: EntityState) -> np.ndarray:
+        """Rows of insolvent, unsupported subsidiaries that fail this month."""
+        hazard = self.cfg.bankruptcy_hazard * (1.0 - self.cfg.soft_budget)
+        candidates = np.flatnonzero(state.alive & (state.parent >= 0))
+        if hazard <= 0 or candidates.size == 0:
+            return np.empty(0, dtype=np.int64)
+        insolvent = candidates[state.solo_equity()[candidates] < 0]
+        draws = self.rng.random(insolvent.size)
+        return insolvent[draws < hazard]
+
+    def propose_entries(self, state: EntityState) -> EntrySpec | None:
+        """New subsidiaries founded this month by solvent operating entities."""
+        cfg, rng = self.cfg, self.rng
+        eligible = np.flatnonzero(state.alive & (state.status == 0)
+                                  & (state.layer < cfg.entry_max_layer))
+        if eligible.size == 0 or cfg.entry_rate <= 0:
+            return None
+        eligible = eligible[state.solo_equity()[eligible] > 0]
+        k = int(rng.poisson(cfg.entry_rate / 12.0 * int(state.alive.sum())))
+        if k == 0 or eligible.size == 0:
+            return None
+        parents = np.sort(rng.choice(eligible, size=k))
+        same = rng.random(k) < cfg.entry_core_share
+        sector = np.where(same, state.sector[parents], rng.choice(N_SECTORS, size=k, p=self._sector_p))
+        core = sector == state.sector[state.group[parents]]
+        injection = cfg.entry_size * state.assets[parents] * rng.lognormal(-0.32, 0.8, k)
+        debt = np.clip(self._debt[sector] + 0.1 * rng.standard_normal(k), 0.0, 0.9)
+        assets = injection / (1.0 - debt)
+        revenue = assets * self._turnover[sector] / 12.0
+        margin = np.minimum(0.9, self._margin[sector]
+                            + self._margin_sd[sector] * rng.standard_normal(k))
+        opcost = revenue * (1.0 - margin)
+        return EntrySpec(
+            parents=parents, sector=sector, core=core, equity_injection=injection,
+            assets=assets, liabilities=assets - injection, revenue_base=revenue,
+            var_cost_ratio=np.divide(opcost * (1.0 - cfg.fixed_cost_share), revenue,
+                                     out=np.zeros(k), where=revenue > 0),
+            fixed_cost=opcost * cfg.fixed_cost_share,
+            employees=np.rint(revenue * 12.0 * self._staff[sector]).astype(np.int64),
+            land_mu=assets * self._land[sector],
+        )

@@ -1,0 +1,465 @@
+"""The SOE restructuring model: legal entities (法人) in group ownership trees, month by month.
+
+Architecture (see README, "Architecture"): per-entity financial state lives in numpy arrays
+(:class:`sim.state.EntityState`) updated vectorised by :class:`sim.economy.Economy`; one Mesa agent
+per legal entity (:class:`Entity`) carries identity and structure (its row, its children) and is
+created or removed by the sparse structural events. Every structural change goes through four
+operations, :meth:`SOEModel.enter`, :meth:`SOEModel.exit`, :meth:`SOEModel.move` and
+:meth:`SOEModel.merge`, which keep the tree, the arrays and the event log consistent. Rules propose,
+the model applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.config import SimConfig
+from sim.economy import Economy, EntrySpec
+from sim.events import EventLog
+from sim.metrics import Snapshot, group_table, portfolio_row
+from sim.population.schema import STATUSES
+from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTORS
+from sim.state import FATE_CODE, FATES, EntityState
+from sim.tree import tree_depths, tree_roots
+
+STREAMS = ("population", "economy", "policy")
+"""Independent random streams spawned from the run seed, so that e.g. a policy change does not
+alter the population or the economy's shocks."""
+
+
+class StructureError(RuntimeError):
+    """A structural operation would break the ownership forest (a bug in a rule, not bad input)."""
+
+
+def month_label(start: dt.date, month: int) -> str:
+    """``YYYY-MM`` of simulated month ``month`` (1 = the start month; 0 = the month before)."""
+    index = start.year * 12 + start.month - 1 + month - 1
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def random_streams(seed: int) -> dict[str, np.random.Generator]:
+    """One generator per named stream, all derived from ``seed``."""
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+
+
+class Entity(mesa.Agent):
+    """A legal entity (法人): a group headquarters (layer 1) or a subsidiary (子企业).
+
+    Financial state is in ``model.state`` at row ``row``; the agent holds identity and structure.
+    """
+
+    model: SOEModel
+
+    def __init__(self, model: SOEModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+        self.children: list[Entity] = []
+
+    @property
+    def entity_id(self) -> str:
+        """The roster id."""
+        return self.model.state.ids[self.row]
+
+    @property
+    def name(self) -> str:
+        """The registered name."""
+        return self.model.state.names[self.row]
+
+    @property
+    def parent(self) -> Entity | None:
+        """The direct parent, or None for a group headquarters."""
+        p = int(self.model.state.parent[self.row])
+        return self.model.entity(p) if p >= 0 else None
+
+    @property
+    def layer(self) -> int:
+        """Management layer, 1 = group headquarters."""
+        return int(self.model.state.layer[self.row])
+
+    @property
+    def group(self) -> Entity:
+        """The group headquarters this entity belongs to."""
+        return self.model.entity(int(self.model.state.group[self.row]))
+
+    @property
+    def alive(self) -> bool:
+        """Whether the entity is still in the portfolio."""
+        return bool(self.model.state.alive[self.row])
+
+    def __repr__(self) -> str:
+        return f"Entity({self.entity_id!r}, layer={self.layer})"
+
+
+class SOEModel(mesa.Model):
+    """A portfolio of SOE groups under a restructuring policy; one step is one month."""
+
+    def __init__(self, config: SimConfig, roster: pd.DataFrame | None = None) -> None:
+        super().__init__(rng=config.seed)
+        self.config = config
+        self.streams = random_streams(config.seed)
+        if roster is None:
+            from sim.population import build_roster
+
+            roster = build_roster(config.population, self.streams["population"])
+        self.state = EntityState(len(roster))
+        self._entities: list[Entity] = []
+        self._new_ids = 0
+        self._load(roster)
+        self.economy = Economy(config.economy, self.streams["economy"])
+        self.economy.initialise(self.state)
+        self.events = EventLog()
+        self.start_roster = self.entity_table()
+        self.equity_start = float(self.state.equity()[self.state.alive].sum())
+        self._timeseries: list[dict[str, float | int | str]] = []
+        self._groups: list[pd.DataFrame] = []
+        self._record()
+
+    # -- construction -------------------------------------------------------------------------
+    def _load(self, roster: pd.DataFrame) -> None:
+        st, n = self.state, len(roster)
+        st.ids.extend(roster["id"].tolist())
+        st.names.extend(roster["name"].tolist())
+        index = pd.Index(roster["id"])
+        has_parent = roster["parent_id"].to_numpy() != ""
+        parent = np.full(n, -1, dtype=np.int64)
+        parent[has_parent] = index.get_indexer(roster["parent_id"].to_numpy()[has_parent])
+        st.parent[:] = parent
+        st.layer[:] = tree_depths(parent)
+        st.group[:] = tree_roots(parent)
+        st.alive[:] = True
+        st.sector[:] = roster["sector"].map(SECTOR_CODE).to_numpy()
+        st.status[:] = roster["status"].map({s: i for i, s in enumerate(STATUSES)}).to_numpy()
+        st.core[:] = roster["core"].to_numpy(dtype=bool)
+        for col in ("assets", "liabilities", "cash", "receivables", "idle_assets", "land_mu"):
+            getattr(st, col)[:] = roster[col].to_numpy(dtype=np.float64)
+        st.intra_loan[:] = roster["intra_group_loan"].to_numpy(dtype=np.float64)
+        st.employees[:] = roster["employees"].to_numpy(dtype=np.int64)
+        revenue = roster["revenue"].to_numpy(dtype=np.float64) / 12.0
+        opcost = roster["operating_cost"].to_numpy(dtype=np.float64) / 12.0
+        fixed_share = self.config.economy.fixed_cost_share
+        st.revenue_base[:] = revenue
+        st.productivity[:] = 1.0
+        st.fixed_cost[:] = np.where(revenue > 0, fixed_share * opcost, opcost)
+        st.var_cost_ratio[:] = np.divide((1.0 - fixed_share) * opcost, revenue,
+                                         out=np.zeros(n), where=revenue > 0)
+        st.gov_cost[:] = roster["gov_function_cost"].to_numpy(dtype=np.float64) / 12.0
+        st.died[:] = -1
+        hq = parent < 0
+        st.equity_base[:] = np.where(hq, np.bincount(st.group, weights=st.equity(), minlength=n), 0)
+        self._entities = [Entity(self, row) for row in range(n)]
+        for row in np.flatnonzero(~hq).tolist():
+            self._entities[parent[row]].children.append(self._entities[row])
+
+    # -- lookup -------------------------------------------------------------------------------
+    @property
+    def month(self) -> int:
+        """Months simulated so far (the Mesa clock ``model.time``)."""
+        return int(self.time)
+
+    @property
+    def date(self) -> str:
+        """``YYYY-MM`` of the month last simulated (month 0: the month before the start)."""
+        return month_label(self.config.start_date, self.month)
+
+    def entity(self, row: int) -> Entity:
+        """The agent at a state row (also for entities that have exited)."""
+        return self._entities[row]
+
+    def row_of(self, entity_id: str) -> int:
+        """State row of a roster id (linear search; for tests and notebooks, not inner loops)."""
+        return self.state.ids.index(entity_id)
+
+    def groups(self) -> list[Entity]:
+        """Live group headquarters."""
+        st = self.state
+        return [self._entities[r] for r in np.flatnonzero(st.alive & (st.parent < 0)).tolist()]
+
+    def subtree(self, row: int) -> list[int]:
+        """Rows of an entity and all its live descendants, the entity first."""
+        out, stack = [], [self._entities[row]]
+        while stack:
+            ent = stack.pop()
+            out.append(ent.row)
+            stack.extend(ent.children)
+        return out
+
+    def _is_ancestor(self, ancestor: int, row: int) -> bool:
+        parent = self.state.parent
+        while row >= 0:
+            if row == ancestor:
+                return True
+            row = int(parent[row])
+        return False
+
+    # -- the month ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month: the economy, market exits, entries, then the metrics."""
+        st, month = self.state, self.month
+        self.economy.step(st, month)
+        for row in self.economy.propose_bankruptcies(st).tolist():
+            recovery = self.config.economy.liquidation_recovery * st.assets[row]
+            self.exit(row, fate="bankrupt", proceeds=max(recovery - st.liabilities[row], 0.0),
+                      rule="economy", reason="insolvent without parent support")
+        spec = self.economy.propose_entries(st)
+        if spec is not None:
+            self.enter(spec, rule="economy", reason="new subsidiary founded")
+        self._record()
+
+    def _record(self) -> None:
+        snap = Snapshot.take(self.state, self.equity_start)
+        row: dict[str, float | int | str] = {"month": self.month, "date": self.date}
+        row.update(portfolio_row(snap))
+        self._timeseries.append(row)
+        if self.config.output.groups or self.month == 0:
+            table = group_table(snap)
+            hq = table.pop("group_row")
+            frame = pd.DataFrame(table)
+            frame.insert(0, "group_id", [self.state.ids[r] for r in hq.tolist()])
+            frame.insert(0, "date", self.date)
+            frame.insert(0, "month", self.month)
+            self._groups.append(frame)
+
+    # -- structural operations ----------------------------------------------------------------
+    def _check_alive(self, row: int, what: str) -> None:
+        if not (0 <= row < self.state.n) or not self.state.alive[row]:
+            raise StructureError(f"{what} row {row} is not a live entity")
+
+    def _event(self, op: str, row: int, *, rule: str, reason: str, target: int = -1,
+               group: int = -1, new_group: int = -1, fate: str = "", proceeds: float = 0.0,
+               cost: float = 0.0) -> None:
+        st = self.state
+        ids = st.ids
+        self.events.record(
+            month=self.month, date=self.date, op=op, entity_id=ids[row],
+            target_id=ids[target] if target >= 0 else "",
+            group_id=ids[group] if group >= 0 else "",
+            new_group_id=ids[new_group] if new_group >= 0 else "",
+            rule=rule, reason=reason, fate=fate, assets=st.assets[row],
+            liabilities=st.liabilities[row], equity=st.assets[row] - st.liabilities[row],
+            proceeds=proceeds, cost=cost, employees=int(st.employees[row]),
+        )
+
+    def enter(self, spec: EntrySpec, *, rule: str, reason: str) -> np.ndarray:
+        """Found new subsidiaries: each parent pays the equity injection from its cash.
+
+        Consolidated effect: the group's assets and liabilities both grow by the new entity's
+        external debt (the injection only moves cash inside the group).
+        """
+        st = self.state
+        k = spec.parents.size
+        for p in np.unique(spec.parents).tolist():
+            self._check_alive(p, "parent")
+        rows = st.grow(k)
+        r = np.arange(rows.start, rows.stop)
+        parents = spec.parents
+        np.subtract.at(st.cash, parents, spec.equity_injection)
+        np.subtract.at(st.assets, parents, spec.equity_injection)
+        st.parent[rows] = parents
+        st.group[rows] = st.group[parents]
+        st.layer[rows] = st.layer[parents] + 1
+        st.alive[rows] = True
+        st.born[rows] = self.month
+        st.died[rows] = -1
+        st.sector[rows] = spec.sector
+        st.core[rows] = spec.core
+        st.assets[rows] = spec.assets
+        st.liabilities[rows] = spec.liabilities
+        st.cash[rows] = spec.assets
+        st.revenue_base[rows] = spec.revenue_base
+        st.productivity[rows] = 1.0
+        st.var_cost_ratio[rows] = spec.var_cost_ratio
+        st.fixed_cost[rows] = spec.fixed_cost
+        st.employees[rows] = spec.employees
+        st.land_mu[rows] = spec.land_mu
+        st.since_support[rows] = self.config.economy.zombie_window
+        short = [SECTORS[s].label_zh.split("/")[0].split("(")[0] for s in spec.sector.tolist()]
+        for row, p, label in zip(r.tolist(), parents.tolist(), short, strict=True):
+            self._new_ids += 1
+            st.ids.append(f"N{self._new_ids:07d}")
+            st.names.append(f"{st.names[int(st.group[p])]}{label}新设{self._new_ids}号公司")
+            agent = Entity(self, row)
+            self._entities.append(agent)
+            self._entities[p].children.append(agent)
+            self._event("enter", row, rule=rule, reason=reason, target=p, group=int(st.group[p]),
+                        new_group=int(st.group[p]), proceeds=0.0, cost=0.0)
+        return r
+
+    def exit(self, row: int, *, fate: str, rule: str, reason: str, proceeds: float = 0.0,
+             cost: float = 0.0) -> None:
+        """Remove an entity from the portfolio: closure, bankruptcy, transfer out, deregistration.
+
+        Its external assets and liabilities leave; its parent receives ``proceeds`` (sale price or
+        liquidation surplus) and pays ``cost`` (severance, fees). Its subsidiaries are first moved
+        up to its parent. A group headquarters can exit only once it has no subsidiaries.
+        """
+        if fate not in FATES[2:]:
+            raise StructureError(f"unknown exit fate {fate!r}; expected one of {FATES[2:]}")
+        self._check_alive(row, "exiting")
+        st = self.state
+        agent = self._entities[row]
+        p = int(st.parent[row])
+        if agent.children and p < 0:
+            raise StructureError(f"group headquarters {st.ids[row]} has subsidiaries; merge it")
+        for child in list(agent.children):
+            self.move(child.row, p, rule=rule, reason=f"parent {st.ids[row]} exited")
+        self._event("exit", row, rule=rule, reason=reason, group=int(st.group[row]), fate=fate,
+                    proceeds=proceeds, cost=cost)
+        if p >= 0:
+            st.cash[p] += proceeds - cost
+            st.assets[p] += proceeds - cost
+            self._entities[p].children.remove(agent)
+        self._retire(row, fate)
+
+    def _retire(self, row: int, fate: str) -> None:
+        st = self.state
+        st.alive[row] = False
+        st.zombie[row] = False
+        st.fate[row] = FATE_CODE[fate]
+        st.died[row] = self.month
+        self._entities[row].remove()
+
+    def move(self, row: int, new_parent: int, *, rule: str, reason: str) -> None:
+        """Re-parent an entity with its whole subtree (划转); ``new_parent=-1`` makes it a group.
+
+        Layers of the subtree follow. Across groups the move is a free transfer at book value: the
+        receiving group's equity base grows by the subtree's equity (or by the whole base when a
+        headquarters joins another group), and the moved entity's loan from its old parent is
+        converted to equity.
+        """
+        self._check_alive(row, "moving")
+        st = self.state
+        if new_parent >= 0:
+            self._check_alive(new_parent, "new parent")
+            if self._is_ancestor(row, new_parent):
+                raise StructureError(f"moving {st.ids[row]} under {st.ids[new_parent]} "
+                                     "would create a cycle")
+        old_parent = int(st.parent[row])
+        if old_parent == new_parent:
+            return
+        agent = self._entities[row]
+        sub = np.array(self.subtree(row))
+        old_group = int(st.group[row])
+        new_group = int(st.group[new_parent]) if new_parent >= 0 else row
+        new_layer = int(st.layer[new_parent]) + 1 if new_parent >= 0 else 1
+        self._event("move", row, rule=rule, reason=reason, target=new_parent, group=old_group,
+                    new_group=new_group)
+        st.layer[sub] += new_layer - int(st.layer[row])
+        if old_group != new_group:
+            if old_parent < 0:
+                transfer = float(st.equity_base[row])
+                st.equity_base[row] = 0.0
+            else:
+                transfer = float((st.assets[sub] - st.liabilities[sub]).sum())
+                st.equity_base[old_group] -= transfer
+            st.equity_base[new_group] += transfer
+            st.group[sub] = new_group
+            st.intra_loan[row] = 0.0
+        if old_parent >= 0:
+            self._entities[old_parent].children.remove(agent)
+        if new_parent >= 0:
+            self._entities[new_parent].children.append(agent)
+        st.parent[row] = new_parent
+
+    def merge(self, row: int, into: int, *, rule: str, reason: str) -> None:
+        """Absorb an entity into another (吸收合并): balance sheets, staff and business add up.
+
+        The absorbed entity's subsidiaries move under the absorber first. A loan from the absorber
+        to the absorbed entity cancels; one owed elsewhere inside the group passes to the absorber;
+        one owed to another group is converted to equity.
+        """
+        self._check_alive(row, "merged")
+        self._check_alive(into, "absorbing")
+        st = self.state
+        if row == into or self._is_ancestor(row, into):
+            raise StructureError(f"cannot merge {st.ids[row]} into its own descendant "
+                                 f"{st.ids[into]}")
+        agent = self._entities[row]
+        for child in list(agent.children):
+            self.move(child.row, into, rule=rule,
+                      reason=f"parent {st.ids[row]} merged into {st.ids[into]}")
+        p, old_group, new_group = int(st.parent[row]), int(st.group[row]), int(st.group[into])
+        self._event("merge", row, rule=rule, reason=reason, target=into, group=old_group,
+                    new_group=new_group, fate="merged")
+        if old_group != new_group:
+            if p < 0:
+                transfer = float(st.equity_base[row])
+                st.equity_base[row] = 0.0
+            else:
+                transfer = float(st.assets[row] - st.liabilities[row])
+                st.equity_base[old_group] -= transfer
+            st.equity_base[new_group] += transfer
+        elif into != p:
+            st.intra_loan[into] += st.intra_loan[row]
+        rb_a, rb_b = st.revenue_base[row], st.revenue_base[into]
+        rb = rb_a + rb_b
+        if rb > 0:
+            for col in ("var_cost_ratio", "productivity", "idio"):
+                arr = getattr(st, col)
+                arr[into] = (arr[row] * rb_a + arr[into] * rb_b) / rb
+        for col in ("assets", "liabilities", "cash", "receivables", "idle_assets", "land_mu",
+                    "employees", "revenue_base", "fixed_cost", "gov_cost", "revenue",
+                    "operating_cost", "overhead", "interest", "profit", "support", "profit_ewm",
+                    "ebit_ewm", "interest_ewm"):
+            arr = getattr(st, col)
+            arr[into] += arr[row]
+        st.profit_hist[:, into] += st.profit_hist[:, row]
+        st.since_support[into] = min(st.since_support[into], st.since_support[row])
+        st.status[into] = min(st.status[into], st.status[row])
+        if p >= 0:
+            self._entities[p].children.remove(agent)
+        self._retire(row, "merged")
+
+    # -- outputs ------------------------------------------------------------------------------
+    def timeseries(self) -> pd.DataFrame:
+        """Portfolio indicators by month (month 0 is the start state)."""
+        return pd.DataFrame(self._timeseries)
+
+    def group_timeseries(self) -> pd.DataFrame:
+        """Consolidated group indicators by month."""
+        return pd.concat(self._groups, ignore_index=True)
+
+    def entity_table(self, rows: Sequence[int] | Iterable[int] | None = None) -> pd.DataFrame:
+        """Every entity that ever existed, in the roster schema plus state and fate columns.
+
+        Flows are annualised at last month's rates of volume and cost (revenue, operating_cost,
+        gov_function_cost); a live table can be reloaded as a roster.
+        """
+        st = self.state
+        idx = np.arange(st.n) if rows is None else np.fromiter(rows, dtype=np.int64)
+        ids = np.asarray(st.ids, dtype=object)
+        parent = st.parent[idx]
+        volume = st.revenue_base[idx]
+        return pd.DataFrame({
+            "id": ids[idx],
+            "parent_id": np.where(parent >= 0, ids[np.maximum(parent, 0)], ""),
+            "name": np.asarray(st.names, dtype=object)[idx],
+            "sector": np.asarray(SECTOR_NAMES, dtype=object)[st.sector[idx]],
+            "assets": st.assets[idx],
+            "liabilities": st.liabilities[idx],
+            "revenue": 12.0 * volume * st.productivity[idx],
+            "operating_cost": 12.0 * (st.fixed_cost[idx] + st.var_cost_ratio[idx] * volume),
+            "employees": st.employees[idx],
+            "core": st.core[idx],
+            "status": np.asarray(STATUSES, dtype=object)[st.status[idx]],
+            "cash": st.cash[idx],
+            "receivables": st.receivables[idx],
+            "idle_assets": st.idle_assets[idx],
+            "land_mu": st.land_mu[idx],
+            "gov_function_cost": 12.0 * st.gov_cost[idx],
+            "intra_group_loan": st.intra_loan[idx],
+            "group_id": ids[st.group[idx]],
+            "layer": st.layer[idx],
+            "equity": st.assets[idx] - st.liabilities[idx],
+            "profit_ttm": st.profit_hist[:, idx].sum(axis=0),
+            "zombie": st.zombie[idx],
+            "alive": st.alive[idx],
+            "fate": np.asarray(FATES, dtype=object)[st.fate[idx]],
+            "born_month": st.born[idx],
+            "fate_month": st.died[idx],
+        })

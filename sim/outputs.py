@@ -1,0 +1,123 @@
+"""Running a configured simulation and writing its outputs atomically.
+
+A run's folder holds, when complete: ``config.yaml`` (as composed by Hydra, when run from the
+command line), ``config.json`` (the resolved typed config), ``timeseries.parquet``,
+``groups.parquet``, ``entities_start.parquet``, ``entities_end.parquet``, ``events.parquet``,
+``summary.json`` and ``headline.png``. Files are staged in a hidden folder and renamed into place
+only after all were written, so a crash leaves no half-written output; ``summary.json`` is renamed
+last and marks a complete run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim import __version__
+from sim.config import SimConfig
+from sim.model import SOEModel
+
+HEADLINE = ("entities", "groups", "max_layer", "loss_making_share", "debt_ratio", "profit_ttm",
+            "equity", "zombies", "idle_assets", "employees")
+"""Indicators in the printed summary and in summary.json."""
+
+
+@dataclass
+class RunResult:
+    """A finished run: the model and the wall-clock seconds it took."""
+
+    model: SOEModel
+    seconds: float
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Portfolio indicators by month."""
+        return self.model.timeseries()
+
+
+def run_simulation(config: SimConfig, roster: pd.DataFrame | None = None) -> RunResult:
+    """Build the model from ``config`` (or an explicit roster) and run ``config.months`` months."""
+    started = time.perf_counter()
+    model = SOEModel(config, roster=roster)
+    model.run_for(config.months)
+    return RunResult(model, time.perf_counter() - started)
+
+
+def summary_table(ts: pd.DataFrame) -> pd.DataFrame:
+    """Headline indicators at the start and the end of a run."""
+    first, last = ts.iloc[0], ts.iloc[-1]
+    return pd.DataFrame(
+        {"indicator": HEADLINE,
+         f"start ({first['date']})": [first[k] for k in HEADLINE],
+         f"end ({last['date']})": [last[k] for k in HEADLINE]},
+    ).set_index("indicator")
+
+
+def summary(result: RunResult) -> dict[str, object]:
+    """The content of summary.json: config identity, headline start/end, event counts, timing."""
+    model = result.model
+    ts = model.timeseries()
+    events = model.events.to_frame()
+    cfg = model.config
+    return {
+        "soe_sim_version": __version__,
+        "seed": cfg.seed,
+        "months": cfg.months,
+        "start": ts["date"].iloc[0],
+        "end": ts["date"].iloc[-1],
+        "headline": {k: {"start": float(ts[k].iloc[0]), "end": float(ts[k].iloc[-1])}
+                     for k in HEADLINE},
+        "events": {op: int(n) for op, n in events["op"].value_counts().sort_index().items()},
+        "fates": {f: int(n) for f, n in
+                  events.loc[events["fate"] != "", "fate"].value_counts().sort_index().items()},
+        "timing": {"run_seconds": round(result.seconds, 3)},
+    }
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
+
+
+def write_outputs(result: RunResult, out_dir: Path, *, config_yaml: str | None = None) -> list[Path]:
+    """Write every output of a run into ``out_dir`` atomically; returns the final paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = out_dir / f".staging-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    model, cfg = result.model, result.model.config
+    try:
+        if config_yaml is not None:
+            (stage / "config.yaml").write_text(config_yaml, encoding="utf-8")
+        (stage / "config.json").write_text(
+            json.dumps(dataclasses.asdict(cfg), indent=2, ensure_ascii=False), encoding="utf-8")
+        ts = model.timeseries()
+        _write_parquet(ts, stage / "timeseries.parquet")
+        if cfg.output.groups:
+            _write_parquet(model.group_timeseries(), stage / "groups.parquet")
+        if cfg.output.entities:
+            _write_parquet(model.start_roster, stage / "entities_start.parquet")
+            _write_parquet(model.entity_table(), stage / "entities_end.parquet")
+        _write_parquet(model.events.to_frame(), stage / "events.parquet")
+        if cfg.output.chart:
+            from sim.plots import headline_figure
+
+            fig = headline_figure(ts, f"soe-sim: seed {cfg.seed}, {ts['date'].iloc[0]} to "
+                                      f"{ts['date'].iloc[-1]}, policy '{cfg.policy.name}'")
+            fig.savefig(stage / "headline.png", dpi=110)
+        (stage / "summary.json").write_text(
+            json.dumps(summary(result), indent=2, ensure_ascii=False), encoding="utf-8")
+        names = sorted(p.name for p in stage.iterdir() if p.name != "summary.json")
+        final = []
+        for name in [*names, "summary.json"]:
+            os.replace(stage / name, out_dir / name)
+            final.append(out_dir / name)
+        return final
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -1,0 +1,88 @@
+"""Charts of run outputs.
+
+Each function takes a table and an ``ax``, draws, and returns the ax; only the output layer
+(:mod:`sim.outputs`) and notebooks decide where figures go. Labels are English because the default
+fonts carry no Chinese glyphs.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+BN = 1_000.0
+"""mn yuan per bn yuan (亿元 x 10)."""
+
+
+def _dates(ts: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(ts["date"], format="%Y-%m")
+
+
+def plot_entities(ts: pd.DataFrame, ax: Axes) -> Axes:
+    """Legal entities (left) and groups (right) by month."""
+    ax.plot(_dates(ts), ts["entities"], color="C0", label="legal entities")
+    ax.set_ylabel("legal entities")
+    twin = ax.twinx()
+    twin.plot(_dates(ts), ts["groups"], color="C1", label="groups")
+    twin.set_ylabel("groups")
+    ax.set_title("Legal entities and groups")
+    return ax
+
+
+def plot_loss_share(ts: pd.DataFrame, ax: Axes) -> Axes:
+    """Loss-making share (亏损面) by month, percent."""
+    ax.plot(_dates(ts), 100 * ts["loss_making_share"], color="C3")
+    ax.set_ylabel("% of legal entities")
+    ax.set_title("Loss-making share")
+    return ax
+
+
+def plot_debt_ratio(ts: pd.DataFrame, ax: Axes) -> Axes:
+    """Consolidated debt-to-asset ratio (资产负债率), percent."""
+    ax.plot(_dates(ts), 100 * ts["debt_ratio"], color="C4")
+    ax.set_ylabel("%")
+    ax.set_title("Debt-to-asset ratio")
+    return ax
+
+
+def plot_profit(ts: pd.DataFrame, ax: Axes) -> Axes:
+    """Trailing-twelve-month profit, bn yuan."""
+    ax.plot(_dates(ts), ts["profit_ttm"] / BN, color="C2")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_ylabel("bn yuan / yr")
+    ax.set_title("Profit, trailing 12 months")
+    return ax
+
+
+def plot_zombies(ts: pd.DataFrame, ax: Axes) -> Axes:
+    """Zombie entities (僵尸企业) by month."""
+    ax.plot(_dates(ts), ts["zombies"], color="C5")
+    ax.set_ylabel("entities")
+    ax.set_title("Zombie entities")
+    return ax
+
+
+def plot_layers(ts: pd.DataFrame, ax: Axes) -> Axes:
+    """Deepest and mean management layer by month."""
+    ax.plot(_dates(ts), ts["max_layer"], color="C6", label="deepest")
+    ax.plot(_dates(ts), ts["mean_layer"], color="C7", label="mean")
+    ax.set_ylabel("layer (1 = group HQ)")
+    ax.set_title("Management layers")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+HEADLINE_PANELS = (plot_entities, plot_loss_share, plot_debt_ratio, plot_profit, plot_zombies,
+                   plot_layers)
+
+
+def headline_figure(ts: pd.DataFrame, title: str) -> Figure:
+    """The six headline panels on one figure (no pyplot state is touched)."""
+    fig = Figure(figsize=(15, 8), layout="constrained")
+    axes = fig.subplots(2, 3)
+    for panel, ax in zip(HEADLINE_PANELS, axes.ravel(), strict=True):
+        panel(ts, ax)
+        ax.tick_params(axis="x", labelrotation=30)
+    fig.suptitle(title)
+    return fig

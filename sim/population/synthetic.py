@@ -1,0 +1,181 @@
+"""Seeded synthetic SOE populations: groups (集团) with subsidiaries in ownership trees.
+
+The generator is vectorised so that it builds million-entity populations in seconds. Its output is
+a roster table in the schema of :mod:`sim.population.schema`, parents before children, exactly as
+:func:`sim.population.roster.validate_roster` would return it.
+
+Tree shape: group sizes are lognormal; inside a group, node ``p`` attaches to an earlier node
+``floor(p * u**attachment_bias)`` (``u`` uniform), so a larger bias makes bushier, shallower trees.
+Each group draws a maximum depth: with probability ``deep_group_share`` from 6..``max_depth``
+(DOMAIN.md: a third of groups deeper than 5 layers), otherwise from ``min_depth``..5; one chain
+reaches that depth and deeper nodes are re-attached at the cap.
+
+Everything else (split of entities by layer, shares of shells, financial dispersion) is not in the
+sources and is a documented free parameter of :class:`sim.config.PopulationConfig`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.config import PopulationConfig
+from sim.population.schema import DEFAULT_CASH_SHARE
+from sim.sectors import N_SECTORS, SECTOR_NAMES, SECTORS, sector_array
+from sim.tree import tree_depths
+
+SHELL_ASSETS_SHARE = 0.03
+"""A shell's assets relative to an operating entity's draw (shells hold little)."""
+SHELL_COST = 0.4
+"""A shell's annual operating cost, mn yuan (registration, audit, a caretaker)."""
+DORMANT_REVENUE_SHARE = 0.15
+"""A dormant entity's revenue relative to its operating draw."""
+LAYER_SIZE_DECAY = 0.45
+"""Log-assets fall by this much per layer below the headquarters."""
+ASSETS_SIGMA = 1.3
+"""Cross-entity dispersion of log-assets."""
+HQ_STAFF = 40
+"""Headquarters staff added to a group HQ's revenue-driven headcount."""
+MAX_MARGIN = 0.9
+"""Operating margins are capped so that operating cost stays positive."""
+
+
+def _short_zh(label: str) -> str:
+    return label.split("/")[0].split("(")[0]
+
+
+def _group_sizes(cfg: PopulationConfig, rng: np.random.Generator) -> np.ndarray:
+    n = cfg.n_entities
+    n_groups = cfg.n_groups or max(1, round(n / cfg.entities_per_group))
+    n_groups = min(n_groups, n)
+    weights = np.exp(cfg.group_size_sigma * rng.standard_normal(n_groups))
+    extra = rng.multinomial(n - n_groups, weights / weights.sum())
+    return 1 + extra
+
+
+def _group_depth_caps(cfg: PopulationConfig, sizes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    shallow_hi = min(5, cfg.max_depth)
+    shallow = rng.integers(min(cfg.min_depth, shallow_hi), shallow_hi + 1, size=sizes.size)
+    if cfg.max_depth > 5:
+        deep = rng.integers(6, cfg.max_depth + 1, size=sizes.size)
+        caps = np.where(rng.random(sizes.size) < cfg.deep_group_share, deep, shallow)
+    else:
+        caps = shallow
+    return np.minimum(caps, sizes)
+
+
+def _forest(cfg: PopulationConfig, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Parent indices, group index, position in group and depth for every entity."""
+    sizes = _group_sizes(cfg, rng)
+    caps = _group_depth_caps(cfg, sizes, rng)
+    n = int(sizes.sum())
+    group = np.repeat(np.arange(sizes.size), sizes)
+    start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    pos = np.arange(n) - start[group]
+    cap = caps[group]
+
+    parent_pos = np.floor(pos * rng.random(n) ** cfg.attachment_bias).astype(np.int64)
+    chain = (pos >= 1) & (pos < cap)
+    parent_pos[chain] = pos[chain] - 1
+    parent = np.where(pos == 0, -1, start[group] + parent_pos)
+
+    depth = tree_depths(parent)
+    deep = np.flatnonzero(depth > cap)
+    if deep.size:
+        cur, cur_depth, target = deep.copy(), depth[deep].copy(), cap[deep] - 1
+        while (climb := cur_depth > target).any():
+            cur[climb] = parent[cur[climb]]
+            cur_depth[climb] -= 1
+        parent[deep] = cur
+        depth = tree_depths(parent)
+    return parent, group, pos, depth
+
+
+def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
+    """A synthetic roster of ``cfg.n_entities`` legal entities, drawn from ``rng``."""
+    parent, group, pos, depth = _forest(cfg, rng)
+    n = parent.size
+    is_hq = parent < 0
+
+    weights = sector_array("weight")
+    group_sector = rng.choice(N_SECTORS, size=int(group.max()) + 1, p=weights / weights.sum())
+    core = is_hq | (rng.random(n) < cfg.core_share)
+    other_sector = rng.choice(N_SECTORS, size=n, p=weights / weights.sum())
+    sector = np.where(core, group_sector[group], other_sector)
+    core = core | (sector == group_sector[group])
+
+    u_status = rng.random(n)
+    sub_share = max(1e-12, 1.0 - is_hq.mean())
+    shell = ~is_hq & (u_status < cfg.shell_share / sub_share)
+    dormant = ~is_hq & ~shell & (u_status < (cfg.shell_share + cfg.dormant_share) / sub_share)
+
+    log_assets = -LAYER_SIZE_DECAY * (depth - 1) + ASSETS_SIGMA * rng.standard_normal(n)
+    assets = np.exp(log_assets)
+    assets[shell] *= SHELL_ASSETS_SHARE
+    assets *= cfg.mean_assets * n / assets.sum()
+
+    turnover = sector_array("turnover")[sector] * np.exp(0.35 * rng.standard_normal(n) - 0.06)
+    revenue = assets * turnover
+    margin = np.minimum(MAX_MARGIN, sector_array("margin")[sector] + cfg.margin_shift
+                        + cfg.margin_dispersion * sector_array("margin_sd")[sector]
+                        * rng.standard_normal(n))
+    operating_cost = revenue * (1.0 - margin)
+    revenue[shell] = 0.0
+    operating_cost[shell] = SHELL_COST
+    revenue[dormant] *= DORMANT_REVENUE_SHARE
+    operating_cost[dormant] = np.maximum(operating_cost[dormant] * 0.35, SHELL_COST)
+
+    debt = np.clip(sector_array("debt_ratio")[sector] + cfg.debt_shift
+                   + 0.15 * rng.standard_normal(n), 0.02, 1.4)
+    liabilities = assets * debt
+    cash = DEFAULT_CASH_SHARE * assets
+    receivables = assets * np.clip(0.10 + 0.05 * rng.standard_normal(n), 0.0, 0.3)
+    idle_boost = np.where(core, 0.7, 1.6) * np.where(dormant | shell, 2.5, 1.0)
+    idle = assets * cfg.idle_share * idle_boost * rng.lognormal(-0.5, 1.0, n)
+    idle = np.minimum(idle, 0.95 * assets - cash - receivables)
+    idle = np.maximum(idle, 0.0)
+
+    employees = np.rint(revenue * sector_array("staff_per_revenue")[sector]
+                        * rng.lognormal(-0.08, 0.4, n)).astype(np.int64)
+    employees[is_hq] += HQ_STAFF
+    employees[shell] = rng.integers(0, 3, size=int(shell.sum()))
+    land = assets * sector_array("land_per_asset")[sector] * rng.lognormal(-0.125, 0.5, n)
+
+    gov = np.where(rng.random(n) < cfg.gov_function_share, 0.5 + 0.04 * revenue, 0.0)
+    gov[shell] = 0.0
+    intra = np.where(is_hq, 0.0, assets * cfg.intra_loan_share * 2.0 * rng.random(n))
+
+    g_digits = len(str(int(group.max()) + 1))
+    p_digits = len(str(int(pos.max()) + 1))
+    gid = [f"G{g + 1:0{g_digits}d}" for g in group.tolist()]
+    ids = [g if p == 0 else f"{g}-{p:0{p_digits}d}" for g, p in zip(gid, pos.tolist(), strict=True)]
+    short = [_short_zh(s.label_zh) for s in SECTORS]
+    hq_names = [f"重庆{short[s]}集团{g + 1:0{g_digits}d}" for g, s in enumerate(group_sector.tolist())]
+    names = [
+        hq_names[g] if p == 0 else f"{hq_names[g]}{short[s]}{p}号有限公司"
+        for g, p, s in zip(group.tolist(), pos.tolist(), sector.tolist(), strict=True)
+    ]
+    parent_ids = ["" if q < 0 else ids[q] for q in parent.tolist()]
+
+    status = np.full(n, "operating", dtype=object)
+    status[shell] = "shell"
+    status[dormant] = "dormant"
+    return pd.DataFrame({
+        "id": ids,
+        "parent_id": parent_ids,
+        "name": names,
+        "sector": np.asarray(SECTOR_NAMES, dtype=object)[sector],
+        "assets": assets,
+        "liabilities": liabilities,
+        "revenue": revenue,
+        "operating_cost": operating_cost,
+        "employees": employees,
+        "core": core,
+        "status": status,
+        "cash": cash,
+        "receivables": receivables,
+        "idle_assets": idle,
+        "land_mu": land,
+        "gov_function_cost": gov,
+        "intra_group_loan": intra,
+    })

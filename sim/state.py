@@ -1,0 +1,161 @@
+"""Per-entity state in growable numpy arrays (one row per legal entity that ever existed).
+
+Rows are never reused: an entity that exits keeps its row, frozen, with ``alive`` false, so every
+entity stays traceable. Attributes are views of the first ``n`` rows of capacity-doubling buffers;
+do not keep a view across :meth:`EntityState.grow`.
+
+Money is in million yuan (百万元); flows are monthly unless a name says otherwise. Balance-sheet
+items are *external* to the group: intra-group loans sit in ``intra_loan`` only (the borrower's
+payable to its direct parent), so consolidation is a plain sum over a group's members.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+FATES: tuple[str, ...] = ("alive", "merged", "closed", "bankrupt", "transferred_out", "deregistered")
+"""How an entity left the portfolio; code 0 means it has not."""
+FATE_CODE: dict[str, int] = {f: i for i, f in enumerate(FATES)}
+STATUS_NAMES: tuple[str, ...] = ("operating", "shell", "dormant")
+HISTORY_MONTHS = 12
+"""Length of the profit history behind trailing-twelve-month (TTM) profit."""
+
+
+class EntityState:
+    """Struct of arrays for all entities. See the class attribute ``FIELDS`` for dtypes and units."""
+
+    FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
+        # structure
+        "parent": ("int64", "row of the direct parent, -1 for a group headquarters"),
+        "group": ("int64", "row of the group headquarters"),
+        "layer": ("int64", "management layer, 1 = group HQ"),
+        "alive": ("bool", "still in the portfolio"),
+        "fate": ("int8", "code into FATES"),
+        "born": ("int64", "month of entry, 0 for the initial population"),
+        "died": ("int64", "month of exit or merger, -1 while alive"),
+        # business
+        "sector": ("int64", "code into sim.sectors.SECTORS"),
+        "status": ("int8", "code into STATUS_NAMES"),
+        "core": ("bool", "business is a core business (主责主业) of its group"),
+        # balance sheet, mn yuan
+        "assets": ("float64", "external assets, mn yuan"),
+        "liabilities": ("float64", "external liabilities, mn yuan"),
+        "intra_loan": ("float64", "loan owed to the direct parent, mn yuan"),
+        "cash": ("float64", "cash, part of assets, mn yuan"),
+        "receivables": ("float64", "receivables, part of assets, mn yuan"),
+        "idle_assets": ("float64", "idle assets earning nothing, part of assets, mn yuan"),
+        "land_mu": ("float64", "land held, mu"),
+        "employees": ("int64", "headcount, persons"),
+        # production and cost, monthly
+        "revenue_base": ("float64", "revenue volume at neutral demand, mn yuan/month"),
+        "productivity": ("float64", "revenue per unit of volume, 1 at the start"),
+        "var_cost_ratio": ("float64", "variable operating cost per unit of volume"),
+        "fixed_cost": ("float64", "fixed operating cost, mn yuan/month"),
+        "gov_cost": ("float64", "cost of carried government functions, mn yuan/month"),
+        "idio": ("float64", "entity demand shock, log points (AR(1) state)"),
+        # last month's flows, mn yuan
+        "revenue": ("float64", "revenue, mn yuan/month"),
+        "operating_cost": ("float64", "operating cost, mn yuan/month"),
+        "overhead": ("float64", "management overhead, mn yuan/month"),
+        "interest": ("float64", "interest on external debt, mn yuan/month"),
+        "profit": ("float64", "profit before tax, mn yuan/month"),
+        "support": ("float64", "soft-budget support received from the parent, mn yuan/month"),
+        # smoothed indicators for zombie classification
+        "profit_ewm": ("float64", "exponentially weighted monthly profit, mn yuan"),
+        "ebit_ewm": ("float64", "exponentially weighted monthly EBIT, mn yuan"),
+        "interest_ewm": ("float64", "exponentially weighted monthly interest, mn yuan"),
+        "since_support": ("int64", "months since soft-budget support was last received"),
+        "zombie": ("bool", "classified as a zombie (僵尸企业) this month"),
+        # group bookkeeping (meaningful on headquarters rows)
+        "equity_base": ("float64", "start equity of the group, adjusted for transfers, mn yuan"),
+    }
+
+    parent: np.ndarray
+    group: np.ndarray
+    layer: np.ndarray
+    alive: np.ndarray
+    fate: np.ndarray
+    born: np.ndarray
+    died: np.ndarray
+    sector: np.ndarray
+    status: np.ndarray
+    core: np.ndarray
+    assets: np.ndarray
+    liabilities: np.ndarray
+    intra_loan: np.ndarray
+    cash: np.ndarray
+    receivables: np.ndarray
+    idle_assets: np.ndarray
+    land_mu: np.ndarray
+    employees: np.ndarray
+    revenue_base: np.ndarray
+    productivity: np.ndarray
+    var_cost_ratio: np.ndarray
+    fixed_cost: np.ndarray
+    gov_cost: np.ndarray
+    idio: np.ndarray
+    revenue: np.ndarray
+    operating_cost: np.ndarray
+    overhead: np.ndarray
+    interest: np.ndarray
+    profit: np.ndarray
+    support: np.ndarray
+    profit_ewm: np.ndarray
+    ebit_ewm: np.ndarray
+    interest_ewm: np.ndarray
+    since_support: np.ndarray
+    zombie: np.ndarray
+    equity_base: np.ndarray
+    profit_hist: np.ndarray
+    """(HISTORY_MONTHS, n) monthly profits; row ``month % HISTORY_MONTHS`` is the newest."""
+
+    def __init__(self, n: int) -> None:
+        self.n = 0
+        self._capacity = 0
+        self._buffers: dict[str, np.ndarray] = {}
+        self.ids: list[str] = []
+        self.names: list[str] = []
+        self._reserve(max(n, 16))
+        self.grow(n)
+
+    def _reserve(self, capacity: int) -> None:
+        for name, (dtype, _) in self.FIELDS.items():
+            buf = np.zeros(capacity, dtype=dtype)
+            if name in self._buffers:
+                buf[: self.n] = self._buffers[name][: self.n]
+            self._buffers[name] = buf
+        hist = np.zeros((HISTORY_MONTHS, capacity))
+        if "profit_hist" in self._buffers:
+            hist[:, : self.n] = self._buffers["profit_hist"][:, : self.n]
+        self._buffers["profit_hist"] = hist
+        self._capacity = capacity
+
+    def grow(self, k: int) -> slice:
+        """Append ``k`` zeroed rows; returns their slice. Invalidates earlier views."""
+        start = self.n
+        if start + k > self._capacity:
+            self._reserve(max(2 * self._capacity, start + k))
+        self.n = start + k
+        for name in self.FIELDS:
+            setattr(self, name, self._buffers[name][: self.n])
+        self.profit_hist = self._buffers["profit_hist"][:, : self.n]
+        return slice(start, self.n)
+
+    def equity(self) -> np.ndarray:
+        """External equity of every entity: assets - liabilities (mn yuan), as consolidated."""
+        return self.assets - self.liabilities
+
+    def loans_receivable(self) -> np.ndarray:
+        """Loans each entity has made to its direct subsidiaries (mn yuan)."""
+        live = self.alive & (self.parent >= 0)
+        return np.bincount(self.parent[live], weights=self.intra_loan[live], minlength=self.n)
+
+    def solo_equity(self) -> np.ndarray:
+        """Equity of each legal entity on its own books: external equity plus intra-group claims."""
+        return self.equity() + self.loans_receivable() - self.intra_loan
+
+    def ttm_profit(self) -> np.ndarray:
+        """Trailing-twelve-month profit of every entity (mn yuan/yr)."""
+        return self.profit_hist.sum(axis=0)
