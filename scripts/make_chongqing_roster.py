@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-
 from sim.config import EconomyConfig, PopulationConfig, SimConfig
 from sim.model import random_streams
 from sim.population.synthetic import generate
@@ -34,9 +33,15 @@ OUT = Path(__file__).resolve().parents[1] / "sim" / "data" / "chongqing_2023.csv
 
 def params(margin_shift: float) -> PopulationConfig:
     """Generator settings for Chongqing at the end of 2023."""
-    return PopulationConfig(n_entities=2_260, n_groups=51, max_depth=8, min_depth=4,
-                            deep_group_share=0.33, margin_shift=margin_shift,
-                            debt_shift=-0.06)
+    return PopulationConfig(
+        n_entities=2_260,
+        n_groups=51,
+        max_depth=8,
+        min_depth=4,
+        deep_group_share=0.33,
+        margin_shift=margin_shift,
+        debt_shift=-0.06,
+    )
 
 
 def start_loss_share(margin_shift: float) -> float:
@@ -66,15 +71,27 @@ def main() -> None:
     args = parser.parse_args()
     shift = calibrate_margin_shift()
     roster = generate(params(shift), random_streams(SEED)["population"])
-    money = ["assets", "liabilities", "revenue", "operating_cost", "cash", "receivables",
-             "idle_assets", "land_mu", "gov_function_cost", "intra_group_loan"]
+    money = [
+        "assets",
+        "liabilities",
+        "revenue",
+        "operating_cost",
+        "cash",
+        "receivables",
+        "idle_assets",
+        "land_mu",
+        "gov_function_cost",
+        "intra_group_loan",
+    ]
     roster[money] = roster[money].round(3)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     roster.to_csv(args.out, index=False, lineterminator="\n")
     groups = int((roster["parent_id"] == "").sum())
-    print(f"wrote {args.out}: {len(roster)} entities, {groups} groups, margin_shift={shift}, "
-          f"loss-making share {start_loss_share(shift):.3f}, "
-          f"debt ratio {roster['liabilities'].sum() / roster['assets'].sum():.3f}")
+    print(
+        f"wrote {args.out}: {len(roster)} entities, {groups} groups, margin_shift={shift}, "
+        f"loss-making share {start_loss_share(shift):.3f}, "
+        f"debt ratio {roster['liabilities'].sum() / roster['assets'].sum():.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -57,9 +57,11 @@ def main(cfg: DictConfig) -> None:
         sys.exit(2)
     table = summary_table(result.timeseries)
     model = result.model
-    print(f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
-          f"{config.months} months, {model.state.n} entities ever, {len(model.events)} events, "
-          f"{result.seconds:.2f} s")
+    print(
+        f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
+        f"{config.months} months, {model.state.n} entities ever, {len(model.events)} events, "
+        f"{result.seconds:.2f} s"
+    )
     print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
     print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
 

@@ -34,8 +34,13 @@ class _Validated:
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 continue
-            _check(self._section, f.name, value == value and abs(value) != float("inf"),
-                   "a finite number", value)
+            _check(
+                self._section,
+                f.name,
+                value == value and abs(value) != float("inf"),
+                "a finite number",
+                value,
+            )
             if f.name in self._probabilities:
                 _check(self._section, f.name, 0.0 <= value <= 1.0, "a probability in [0, 1]", value)
             low, high = self._ranges.get(f.name, (None, None))
@@ -69,8 +74,13 @@ class PopulationConfig(_Validated):
         "debt_shift": (-0.5, 0.5),
     }
     _probabilities: ClassVar[tuple[str, ...]] = (
-        "deep_group_share", "core_share", "shell_share", "dormant_share",
-        "gov_function_share", "idle_share", "intra_loan_share",
+        "deep_group_share",
+        "core_share",
+        "shell_share",
+        "dormant_share",
+        "gov_function_share",
+        "idle_share",
+        "intra_loan_share",
     )
 
     source: str = "synthetic"
@@ -96,12 +106,22 @@ class PopulationConfig(_Validated):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check("population", "source", self.source in ("synthetic", "roster"),
-               "'synthetic' or 'roster'", self.source)
+        _check(
+            "population",
+            "source",
+            self.source in ("synthetic", "roster"),
+            "'synthetic' or 'roster'",
+            self.source,
+        )
         if self.source == "roster":
             _check("population", "path", bool(self.path), "set when source is 'roster'", self.path)
-        _check("population", "min_depth", self.min_depth <= self.max_depth,
-               f"<= population.max_depth ({self.max_depth})", self.min_depth)
+        _check(
+            "population",
+            "min_depth",
+            self.min_depth <= self.max_depth,
+            f"<= population.max_depth ({self.max_depth})",
+            self.min_depth,
+        )
 
 
 @dataclass(kw_only=True)
@@ -125,8 +145,12 @@ class EconomyConfig(_Validated):
         "productivity_growth": (-0.5, 0.5),
     }
     _probabilities: ClassVar[tuple[str, ...]] = (
-        "fixed_cost_share", "interest_bearing_share", "soft_budget", "bankruptcy_hazard",
-        "liquidation_recovery", "entry_core_share",
+        "fixed_cost_share",
+        "interest_bearing_share",
+        "soft_budget",
+        "bankruptcy_hazard",
+        "liquidation_recovery",
+        "entry_core_share",
     )
 
     demand_persistence: float = 0.92
@@ -192,8 +216,13 @@ class SimConfig(_Validated):
     def __post_init__(self) -> None:
         super().__post_init__()
         m = _START.match(self.start)
-        _check("", "start", bool(m) and 1 <= int(m.group(2)) <= 12 if m else False,
-               "a month written YYYY-MM", self.start)
+        _check(
+            "",
+            "start",
+            bool(m) and 1 <= int(m.group(2)) <= 12 if m else False,
+            "a month written YYYY-MM",
+            self.start,
+        )
 
     @property
     def start_date(self) -> dt.date:

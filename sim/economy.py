@@ -11,8 +11,8 @@ One call of :meth:`Economy.step` is one month:
 3. the soft budget constraint (预算软约束): from the deepest layer up, a parent covers the share
    ``soft_budget`` of a subsidiary's cash shortfall with an intra-group loan, draining its own cash;
    the rest, and any headquarters' shortfall, is borrowed externally;
-4. zombie classification (僵尸企业): smoothed losses, interest coverage below 1, and support from the
-   parent within the last ``zombie_window`` months;
+4. zombie classification (僵尸企业): smoothed losses, interest coverage below 1, and support
+   from the parent within the last ``zombie_window`` months;
 5. market exits: an insolvent subsidiary (negative equity on its own books) fails with monthly
    probability ``bankruptcy_hazard * (1 - soft_budget)``; hardening the budget constraint raises it;
 6. entry: new subsidiaries appear at ``entry_rate`` a year, founded by solvent operating entities.
@@ -48,8 +48,9 @@ class EntrySpec:
     land_mu: np.ndarray
 
 
-def monthly_costs(state: EntityState, econ: EconomyConfig, volume: np.ndarray,
-                  revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def monthly_costs(
+    state: EntityState, econ: EconomyConfig, volume: np.ndarray, revenue: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Operating cost, management overhead and interest for a month (mn yuan each)."""
     operating_cost = state.fixed_cost + state.var_cost_ratio * volume
     overhead = econ.entity_overhead / 12.0 + econ.layer_overhead * (state.layer - 1) * revenue
@@ -89,10 +90,13 @@ class Economy:
         revenue = volume * state.productivity[rows]
         fixed = state.fixed_cost[rows]
         opcost = fixed + state.var_cost_ratio[rows] * volume
-        overhead = (self.cfg.entity_overhead / 12.0
-                    + self.cfg.layer_overhead * (state.layer[rows] - 1) * revenue)
-        interest = state.liabilities[rows] * (self.cfg.interest_bearing_share
-                                              * self.cfg.interest_rate / 12.0)
+        overhead = (
+            self.cfg.entity_overhead / 12.0
+            + self.cfg.layer_overhead * (state.layer[rows] - 1) * revenue
+        )
+        interest = state.liabilities[rows] * (
+            self.cfg.interest_bearing_share * self.cfg.interest_rate / 12.0
+        )
         ebit = revenue - opcost - overhead - state.gov_cost[rows]
         state.revenue[rows] = revenue
         state.operating_cost[rows] = opcost
@@ -146,7 +150,7 @@ class Economy:
         self._classify_zombies(state)
 
     def _soft_budget(self, state: EntityState) -> None:
-        """Parents cover subsidiaries' cash shortfalls (share ``soft_budget``), deepest layer first."""
+        """Parents cover subsidiaries' cash shortfalls (share ``soft_budget``), deepest first."""
         state.support[:] = 0.0
         short = np.flatnonzero(state.alive & (state.cash < 0))
         if short.size == 0:
@@ -175,9 +179,12 @@ class Economy:
         state.since_support[supported] = 0
 
     def _classify_zombies(self, state: EntityState) -> None:
-        state.zombie[:] = (state.alive & (state.profit_ewm < 0)
-                           & (state.ebit_ewm < state.interest_ewm)
-                           & (state.since_support < self.cfg.zombie_window))
+        state.zombie[:] = (
+            state.alive
+            & (state.profit_ewm < 0)
+            & (state.ebit_ewm < state.interest_ewm)
+            & (state.since_support < self.cfg.zombie_window)
+        )
 
     # -- proposals for the model to apply -----------------------------------------------------
     def propose_bankruptcies(self, state: EntityState) -> np.ndarray:
@@ -193,8 +200,9 @@ class Economy:
     def propose_entries(self, state: EntityState) -> EntrySpec | None:
         """New subsidiaries founded this month by solvent operating entities."""
         cfg, rng = self.cfg, self.rng
-        eligible = np.flatnonzero(state.alive & (state.status == 0)
-                                  & (state.layer < cfg.entry_max_layer))
+        eligible = np.flatnonzero(
+            state.alive & (state.status == 0) & (state.layer < cfg.entry_max_layer)
+        )
         if eligible.size == 0 or cfg.entry_rate <= 0:
             return None
         eligible = eligible[state.solo_equity()[eligible] > 0]
@@ -203,20 +211,29 @@ class Economy:
             return None
         parents = np.sort(rng.choice(eligible, size=k))
         same = rng.random(k) < cfg.entry_core_share
-        sector = np.where(same, state.sector[parents], rng.choice(N_SECTORS, size=k, p=self._sector_p))
+        sector = np.where(
+            same, state.sector[parents], rng.choice(N_SECTORS, size=k, p=self._sector_p)
+        )
         core = sector == state.sector[state.group[parents]]
         injection = cfg.entry_size * state.assets[parents] * rng.lognormal(-0.32, 0.8, k)
         debt = np.clip(self._debt[sector] + 0.1 * rng.standard_normal(k), 0.0, 0.9)
         assets = injection / (1.0 - debt)
         revenue = assets * self._turnover[sector] / 12.0
-        margin = np.minimum(0.9, self._margin[sector]
-                            + self._margin_sd[sector] * rng.standard_normal(k))
+        margin = np.minimum(
+            0.9, self._margin[sector] + self._margin_sd[sector] * rng.standard_normal(k)
+        )
         opcost = revenue * (1.0 - margin)
         return EntrySpec(
-            parents=parents, sector=sector, core=core, equity_injection=injection,
-            assets=assets, liabilities=assets - injection, revenue_base=revenue,
-            var_cost_ratio=np.divide(opcost * (1.0 - cfg.fixed_cost_share), revenue,
-                                     out=np.zeros(k), where=revenue > 0),
+            parents=parents,
+            sector=sector,
+            core=core,
+            equity_injection=injection,
+            assets=assets,
+            liabilities=assets - injection,
+            revenue_base=revenue,
+            var_cost_ratio=np.divide(
+                opcost * (1.0 - cfg.fixed_cost_share), revenue, out=np.zeros(k), where=revenue > 0
+            ),
             fixed_cost=opcost * cfg.fixed_cost_share,
             employees=np.rint(revenue * 12.0 * self._staff[sector]).astype(np.int64),
             land_mu=assets * self._land[sector],

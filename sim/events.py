@@ -13,8 +13,22 @@ import pandas as pd
 OPERATIONS: tuple[str, ...] = ("enter", "exit", "move", "merge")
 
 EVENT_COLUMNS: tuple[str, ...] = (
-    "month", "date", "op", "entity_id", "target_id", "group_id", "new_group_id",
-    "rule", "reason", "fate", "assets", "liabilities", "equity", "proceeds", "cost", "employees",
+    "month",
+    "date",
+    "op",
+    "entity_id",
+    "target_id",
+    "group_id",
+    "new_group_id",
+    "rule",
+    "reason",
+    "fate",
+    "assets",
+    "liabilities",
+    "equity",
+    "proceeds",
+    "cost",
+    "employees",
 )
 """Columns of ``events.parquet``. ``target_id``: the parent for enter, the new parent for move, the
 absorbing entity for merge, empty for exit. Money columns (mn yuan) describe the entity at the
@@ -48,9 +62,26 @@ class EventLog:
         employees: int = 0,
     ) -> None:
         """Append one event."""
-        self.rows.append((month, date, op, entity_id, target_id, group_id, new_group_id, rule,
-                          reason, fate, float(assets), float(liabilities), float(equity),
-                          float(proceeds), float(cost), int(employees)))
+        self.rows.append(
+            (
+                month,
+                date,
+                op,
+                entity_id,
+                target_id,
+                group_id,
+                new_group_id,
+                rule,
+                reason,
+                fate,
+                float(assets),
+                float(liabilities),
+                float(equity),
+                float(proceeds),
+                float(cost),
+                int(employees),
+            )
+        )
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -58,9 +89,28 @@ class EventLog:
     def to_frame(self) -> pd.DataFrame:
         """The log as a table with stable column order and dtypes."""
         frame = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))
-        return frame.astype({
-            "month": "int64", "assets": "float64", "liabilities": "float64", "equity": "float64",
-            "proceeds": "float64", "cost": "float64", "employees": "int64",
-            **{c: "object" for c in ("date", "op", "entity_id", "target_id", "group_id",
-                                     "new_group_id", "rule", "reason", "fate")},
-        })
+        return frame.astype(
+            {
+                "month": "int64",
+                "assets": "float64",
+                "liabilities": "float64",
+                "equity": "float64",
+                "proceeds": "float64",
+                "cost": "float64",
+                "employees": "int64",
+                **{
+                    c: "object"
+                    for c in (
+                        "date",
+                        "op",
+                        "entity_id",
+                        "target_id",
+                        "group_id",
+                        "new_group_id",
+                        "rule",
+                        "reason",
+                        "fate",
+                    )
+                },
+            }
+        )

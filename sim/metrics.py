@@ -147,9 +147,26 @@ def gov_function_entities(s: Snapshot) -> float:
 
 
 PORTFOLIO_METRICS: tuple[Callable[[Snapshot], float], ...] = (
-    entities, groups, max_layer, mean_layer, loss_making_share, loss_makers_losses, revenue,
-    profit, profit_ttm, assets, liabilities, equity, debt_ratio, roe, capital_preservation,
-    employees, zombies, idle_assets, support, gov_function_entities,
+    entities,
+    groups,
+    max_layer,
+    mean_layer,
+    loss_making_share,
+    loss_makers_losses,
+    revenue,
+    profit,
+    profit_ttm,
+    assets,
+    liabilities,
+    equity,
+    debt_ratio,
+    roe,
+    capital_preservation,
+    employees,
+    zombies,
+    idle_assets,
+    support,
+    gov_function_entities,
 )
 
 

@@ -32,6 +32,32 @@ STREAMS = ("population", "economy", "policy")
 alter the population or the economy's shocks."""
 
 
+_ADDITIVE = (
+    "assets",
+    "liabilities",
+    "cash",
+    "receivables",
+    "idle_assets",
+    "land_mu",
+    "employees",
+    "revenue_base",
+    "fixed_cost",
+    "gov_cost",
+    "revenue",
+    "operating_cost",
+    "overhead",
+    "interest",
+    "profit",
+    "support",
+    "profit_ewm",
+    "ebit_ewm",
+    "interest_ewm",
+)
+"""State columns that add up when one entity absorbs another."""
+_STOCKS_AND_FLOWS = (*_ADDITIVE, "intra_loan", "equity_base")
+"""State columns zeroed when an entity leaves (its values are in the event log)."""
+
+
 class StructureError(RuntimeError):
     """A structural operation would break the ownership forest (a bug in a rule, not bad input)."""
 
@@ -146,8 +172,9 @@ class SOEModel(mesa.Model):
         st.revenue_base[:] = revenue
         st.productivity[:] = 1.0
         st.fixed_cost[:] = np.where(revenue > 0, fixed_share * opcost, opcost)
-        st.var_cost_ratio[:] = np.divide((1.0 - fixed_share) * opcost, revenue,
-                                         out=np.zeros(n), where=revenue > 0)
+        st.var_cost_ratio[:] = np.divide(
+            (1.0 - fixed_share) * opcost, revenue, out=np.zeros(n), where=revenue > 0
+        )
         st.gov_cost[:] = roster["gov_function_cost"].to_numpy(dtype=np.float64) / 12.0
         st.died[:] = -1
         hq = parent < 0
@@ -204,8 +231,13 @@ class SOEModel(mesa.Model):
         self.economy.step(st, month)
         for row in self.economy.propose_bankruptcies(st).tolist():
             recovery = self.config.economy.liquidation_recovery * st.assets[row]
-            self.exit(row, fate="bankrupt", proceeds=max(recovery - st.liabilities[row], 0.0),
-                      rule="economy", reason="insolvent without parent support")
+            self.exit(
+                row,
+                fate="bankrupt",
+                proceeds=max(recovery - st.liabilities[row], 0.0),
+                rule="economy",
+                reason="insolvent without parent support",
+            )
         spec = self.economy.propose_entries(st)
         if spec is not None:
             self.enter(spec, rule="economy", reason="new subsidiary founded")
@@ -230,19 +262,39 @@ class SOEModel(mesa.Model):
         if not (0 <= row < self.state.n) or not self.state.alive[row]:
             raise StructureError(f"{what} row {row} is not a live entity")
 
-    def _event(self, op: str, row: int, *, rule: str, reason: str, target: int = -1,
-               group: int = -1, new_group: int = -1, fate: str = "", proceeds: float = 0.0,
-               cost: float = 0.0) -> None:
+    def _event(
+        self,
+        op: str,
+        row: int,
+        *,
+        rule: str,
+        reason: str,
+        target: int = -1,
+        group: int = -1,
+        new_group: int = -1,
+        fate: str = "",
+        proceeds: float = 0.0,
+        cost: float = 0.0,
+    ) -> None:
         st = self.state
         ids = st.ids
         self.events.record(
-            month=self.month, date=self.date, op=op, entity_id=ids[row],
+            month=self.month,
+            date=self.date,
+            op=op,
+            entity_id=ids[row],
             target_id=ids[target] if target >= 0 else "",
             group_id=ids[group] if group >= 0 else "",
             new_group_id=ids[new_group] if new_group >= 0 else "",
-            rule=rule, reason=reason, fate=fate, assets=st.assets[row],
-            liabilities=st.liabilities[row], equity=st.assets[row] - st.liabilities[row],
-            proceeds=proceeds, cost=cost, employees=int(st.employees[row]),
+            rule=rule,
+            reason=reason,
+            fate=fate,
+            assets=st.assets[row],
+            liabilities=st.liabilities[row],
+            equity=st.assets[row] - st.liabilities[row],
+            proceeds=proceeds,
+            cost=cost,
+            employees=int(st.employees[row]),
         )
 
     def enter(self, spec: EntrySpec, *, rule: str, reason: str) -> np.ndarray:
@@ -286,12 +338,29 @@ class SOEModel(mesa.Model):
             agent = Entity(self, row)
             self._entities.append(agent)
             self._entities[p].children.append(agent)
-            self._event("enter", row, rule=rule, reason=reason, target=p, group=int(st.group[p]),
-                        new_group=int(st.group[p]), proceeds=0.0, cost=0.0)
+            self._event(
+                "enter",
+                row,
+                rule=rule,
+                reason=reason,
+                target=p,
+                group=int(st.group[p]),
+                new_group=int(st.group[p]),
+                proceeds=0.0,
+                cost=0.0,
+            )
         return r
 
-    def exit(self, row: int, *, fate: str, rule: str, reason: str, proceeds: float = 0.0,
-             cost: float = 0.0) -> None:
+    def exit(
+        self,
+        row: int,
+        *,
+        fate: str,
+        rule: str,
+        reason: str,
+        proceeds: float = 0.0,
+        cost: float = 0.0,
+    ) -> None:
         """Remove an entity from the portfolio: closure, bankruptcy, transfer out, deregistration.
 
         Its external assets and liabilities leave; its parent receives ``proceeds`` (sale price or
@@ -308,8 +377,16 @@ class SOEModel(mesa.Model):
             raise StructureError(f"group headquarters {st.ids[row]} has subsidiaries; merge it")
         for child in list(agent.children):
             self.move(child.row, p, rule=rule, reason=f"parent {st.ids[row]} exited")
-        self._event("exit", row, rule=rule, reason=reason, group=int(st.group[row]), fate=fate,
-                    proceeds=proceeds, cost=cost)
+        self._event(
+            "exit",
+            row,
+            rule=rule,
+            reason=reason,
+            group=int(st.group[row]),
+            fate=fate,
+            proceeds=proceeds,
+            cost=cost,
+        )
         if p >= 0:
             st.cash[p] += proceeds - cost
             st.assets[p] += proceeds - cost
@@ -317,7 +394,12 @@ class SOEModel(mesa.Model):
         self._retire(row, fate)
 
     def _retire(self, row: int, fate: str) -> None:
+        """Mark a row dead and zero its stocks and flows: they have left (exit) or passed to the
+        absorber (merge); the event log holds its last balance sheet."""
         st = self.state
+        for col in _STOCKS_AND_FLOWS:
+            getattr(st, col)[row] = 0
+        st.profit_hist[:, row] = 0.0
         st.alive[row] = False
         st.zombie[row] = False
         st.fate[row] = FATE_CODE[fate]
@@ -337,8 +419,9 @@ class SOEModel(mesa.Model):
         if new_parent >= 0:
             self._check_alive(new_parent, "new parent")
             if self._is_ancestor(row, new_parent):
-                raise StructureError(f"moving {st.ids[row]} under {st.ids[new_parent]} "
-                                     "would create a cycle")
+                raise StructureError(
+                    f"moving {st.ids[row]} under {st.ids[new_parent]} would create a cycle"
+                )
         old_parent = int(st.parent[row])
         if old_parent == new_parent:
             return
@@ -347,8 +430,15 @@ class SOEModel(mesa.Model):
         old_group = int(st.group[row])
         new_group = int(st.group[new_parent]) if new_parent >= 0 else row
         new_layer = int(st.layer[new_parent]) + 1 if new_parent >= 0 else 1
-        self._event("move", row, rule=rule, reason=reason, target=new_parent, group=old_group,
-                    new_group=new_group)
+        self._event(
+            "move",
+            row,
+            rule=rule,
+            reason=reason,
+            target=new_parent,
+            group=old_group,
+            new_group=new_group,
+        )
         st.layer[sub] += new_layer - int(st.layer[row])
         if old_group != new_group:
             if old_parent < 0:
@@ -377,15 +467,28 @@ class SOEModel(mesa.Model):
         self._check_alive(into, "absorbing")
         st = self.state
         if row == into or self._is_ancestor(row, into):
-            raise StructureError(f"cannot merge {st.ids[row]} into its own descendant "
-                                 f"{st.ids[into]}")
+            raise StructureError(
+                f"cannot merge {st.ids[row]} into its own descendant {st.ids[into]}"
+            )
         agent = self._entities[row]
         for child in list(agent.children):
-            self.move(child.row, into, rule=rule,
-                      reason=f"parent {st.ids[row]} merged into {st.ids[into]}")
+            self.move(
+                child.row,
+                into,
+                rule=rule,
+                reason=f"parent {st.ids[row]} merged into {st.ids[into]}",
+            )
         p, old_group, new_group = int(st.parent[row]), int(st.group[row]), int(st.group[into])
-        self._event("merge", row, rule=rule, reason=reason, target=into, group=old_group,
-                    new_group=new_group, fate="merged")
+        self._event(
+            "merge",
+            row,
+            rule=rule,
+            reason=reason,
+            target=into,
+            group=old_group,
+            new_group=new_group,
+            fate="merged",
+        )
         if old_group != new_group:
             if p < 0:
                 transfer = float(st.equity_base[row])
@@ -402,10 +505,7 @@ class SOEModel(mesa.Model):
             for col in ("var_cost_ratio", "productivity", "idio"):
                 arr = getattr(st, col)
                 arr[into] = (arr[row] * rb_a + arr[into] * rb_b) / rb
-        for col in ("assets", "liabilities", "cash", "receivables", "idle_assets", "land_mu",
-                    "employees", "revenue_base", "fixed_cost", "gov_cost", "revenue",
-                    "operating_cost", "overhead", "interest", "profit", "support", "profit_ewm",
-                    "ebit_ewm", "interest_ewm"):
+        for col in _ADDITIVE:
             arr = getattr(st, col)
             arr[into] += arr[row]
         st.profit_hist[:, into] += st.profit_hist[:, row]
@@ -427,7 +527,8 @@ class SOEModel(mesa.Model):
     def entity_table(self, rows: Sequence[int] | Iterable[int] | None = None) -> pd.DataFrame:
         """Every entity that ever existed, in the roster schema plus state and fate columns.
 
-        Flows are annualised at last month's rates of volume and cost (revenue, operating_cost,
+        Entities that left show zeros (their last balance sheet is in the event log). Flows
+        are annualised at last month's rates of volume and cost (revenue, operating_cost,
         gov_function_cost); a live table can be reloaded as a roster.
         """
         st = self.state
@@ -435,31 +536,33 @@ class SOEModel(mesa.Model):
         ids = np.asarray(st.ids, dtype=object)
         parent = st.parent[idx]
         volume = st.revenue_base[idx]
-        return pd.DataFrame({
-            "id": ids[idx],
-            "parent_id": np.where(parent >= 0, ids[np.maximum(parent, 0)], ""),
-            "name": np.asarray(st.names, dtype=object)[idx],
-            "sector": np.asarray(SECTOR_NAMES, dtype=object)[st.sector[idx]],
-            "assets": st.assets[idx],
-            "liabilities": st.liabilities[idx],
-            "revenue": 12.0 * volume * st.productivity[idx],
-            "operating_cost": 12.0 * (st.fixed_cost[idx] + st.var_cost_ratio[idx] * volume),
-            "employees": st.employees[idx],
-            "core": st.core[idx],
-            "status": np.asarray(STATUSES, dtype=object)[st.status[idx]],
-            "cash": st.cash[idx],
-            "receivables": st.receivables[idx],
-            "idle_assets": st.idle_assets[idx],
-            "land_mu": st.land_mu[idx],
-            "gov_function_cost": 12.0 * st.gov_cost[idx],
-            "intra_group_loan": st.intra_loan[idx],
-            "group_id": ids[st.group[idx]],
-            "layer": st.layer[idx],
-            "equity": st.assets[idx] - st.liabilities[idx],
-            "profit_ttm": st.profit_hist[:, idx].sum(axis=0),
-            "zombie": st.zombie[idx],
-            "alive": st.alive[idx],
-            "fate": np.asarray(FATES, dtype=object)[st.fate[idx]],
-            "born_month": st.born[idx],
-            "fate_month": st.died[idx],
-        })
+        return pd.DataFrame(
+            {
+                "id": ids[idx],
+                "parent_id": np.where(parent >= 0, ids[np.maximum(parent, 0)], ""),
+                "name": np.asarray(st.names, dtype=object)[idx],
+                "sector": np.asarray(SECTOR_NAMES, dtype=object)[st.sector[idx]],
+                "assets": st.assets[idx],
+                "liabilities": st.liabilities[idx],
+                "revenue": 12.0 * volume * st.productivity[idx],
+                "operating_cost": 12.0 * (st.fixed_cost[idx] + st.var_cost_ratio[idx] * volume),
+                "employees": st.employees[idx],
+                "core": st.core[idx],
+                "status": np.asarray(STATUSES, dtype=object)[st.status[idx]],
+                "cash": st.cash[idx],
+                "receivables": st.receivables[idx],
+                "idle_assets": st.idle_assets[idx],
+                "land_mu": st.land_mu[idx],
+                "gov_function_cost": 12.0 * st.gov_cost[idx],
+                "intra_group_loan": st.intra_loan[idx],
+                "group_id": ids[st.group[idx]],
+                "layer": st.layer[idx],
+                "equity": st.assets[idx] - st.liabilities[idx],
+                "profit_ttm": st.profit_hist[:, idx].sum(axis=0),
+                "zombie": st.zombie[idx],
+                "alive": st.alive[idx],
+                "fate": np.asarray(FATES, dtype=object)[st.fate[idx]],
+                "born_month": st.born[idx],
+                "fate_month": st.died[idx],
+            }
+        )

@@ -24,8 +24,18 @@ from sim import __version__
 from sim.config import SimConfig
 from sim.model import SOEModel
 
-HEADLINE = ("entities", "groups", "max_layer", "loss_making_share", "debt_ratio", "profit_ttm",
-            "equity", "zombies", "idle_assets", "employees")
+HEADLINE = (
+    "entities",
+    "groups",
+    "max_layer",
+    "loss_making_share",
+    "debt_ratio",
+    "profit_ttm",
+    "equity",
+    "zombies",
+    "idle_assets",
+    "employees",
+)
 """Indicators in the printed summary and in summary.json."""
 
 
@@ -54,9 +64,11 @@ def summary_table(ts: pd.DataFrame) -> pd.DataFrame:
     """Headline indicators at the start and the end of a run."""
     first, last = ts.iloc[0], ts.iloc[-1]
     return pd.DataFrame(
-        {"indicator": HEADLINE,
-         f"start ({first['date']})": [first[k] for k in HEADLINE],
-         f"end ({last['date']})": [last[k] for k in HEADLINE]},
+        {
+            "indicator": HEADLINE,
+            f"start ({first['date']})": [first[k] for k in HEADLINE],
+            f"end ({last['date']})": [last[k] for k in HEADLINE],
+        },
     ).set_index("indicator")
 
 
@@ -72,11 +84,14 @@ def summary(result: RunResult) -> dict[str, object]:
         "months": cfg.months,
         "start": ts["date"].iloc[0],
         "end": ts["date"].iloc[-1],
-        "headline": {k: {"start": float(ts[k].iloc[0]), "end": float(ts[k].iloc[-1])}
-                     for k in HEADLINE},
+        "headline": {
+            k: {"start": float(ts[k].iloc[0]), "end": float(ts[k].iloc[-1])} for k in HEADLINE
+        },
         "events": {op: int(n) for op, n in events["op"].value_counts().sort_index().items()},
-        "fates": {f: int(n) for f, n in
-                  events.loc[events["fate"] != "", "fate"].value_counts().sort_index().items()},
+        "fates": {
+            f: int(n)
+            for f, n in events.loc[events["fate"] != "", "fate"].value_counts().sort_index().items()
+        },
         "timing": {"run_seconds": round(result.seconds, 3)},
     }
 
@@ -85,7 +100,9 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False)
 
 
-def write_outputs(result: RunResult, out_dir: Path, *, config_yaml: str | None = None) -> list[Path]:
+def write_outputs(
+    result: RunResult, out_dir: Path, *, config_yaml: str | None = None
+) -> list[Path]:
     """Write every output of a run into ``out_dir`` atomically; returns the final paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = out_dir / f".staging-{os.getpid()}"
@@ -96,7 +113,8 @@ def write_outputs(result: RunResult, out_dir: Path, *, config_yaml: str | None =
         if config_yaml is not None:
             (stage / "config.yaml").write_text(config_yaml, encoding="utf-8")
         (stage / "config.json").write_text(
-            json.dumps(dataclasses.asdict(cfg), indent=2, ensure_ascii=False), encoding="utf-8")
+            json.dumps(dataclasses.asdict(cfg), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         ts = model.timeseries()
         _write_parquet(ts, stage / "timeseries.parquet")
         if cfg.output.groups:
@@ -108,11 +126,15 @@ def write_outputs(result: RunResult, out_dir: Path, *, config_yaml: str | None =
         if cfg.output.chart:
             from sim.plots import headline_figure
 
-            fig = headline_figure(ts, f"soe-sim: seed {cfg.seed}, {ts['date'].iloc[0]} to "
-                                      f"{ts['date'].iloc[-1]}, policy '{cfg.policy.name}'")
+            fig = headline_figure(
+                ts,
+                f"soe-sim: seed {cfg.seed}, {ts['date'].iloc[0]} to "
+                f"{ts['date'].iloc[-1]}, policy '{cfg.policy.name}'",
+            )
             fig.savefig(stage / "headline.png", dpi=110)
         (stage / "summary.json").write_text(
-            json.dumps(summary(result), indent=2, ensure_ascii=False), encoding="utf-8")
+            json.dumps(summary(result), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         names = sorted(p.name for p in stage.iterdir() if p.name != "summary.json")
         final = []
         for name in [*names, "summary.json"]:

@@ -73,8 +73,14 @@ def plot_layers(ts: pd.DataFrame, ax: Axes) -> Axes:
     return ax
 
 
-HEADLINE_PANELS = (plot_entities, plot_loss_share, plot_debt_ratio, plot_profit, plot_zombies,
-                   plot_layers)
+HEADLINE_PANELS = (
+    plot_entities,
+    plot_loss_share,
+    plot_debt_ratio,
+    plot_profit,
+    plot_zombies,
+    plot_layers,
+)
 
 
 def headline_figure(ts: pd.DataFrame, title: str) -> Figure:

@@ -15,7 +15,14 @@ from typing import ClassVar
 
 import numpy as np
 
-FATES: tuple[str, ...] = ("alive", "merged", "closed", "bankrupt", "transferred_out", "deregistered")
+FATES: tuple[str, ...] = (
+    "alive",
+    "merged",
+    "closed",
+    "bankrupt",
+    "transferred_out",
+    "deregistered",
+)
 """How an entity left the portfolio; code 0 means it has not."""
 FATE_CODE: dict[str, int] = {f: i for i, f in enumerate(FATES)}
 STATUS_NAMES: tuple[str, ...] = ("operating", "shell", "dormant")
@@ -24,7 +31,7 @@ HISTORY_MONTHS = 12
 
 
 class EntityState:
-    """Struct of arrays for all entities. See the class attribute ``FIELDS`` for dtypes and units."""
+    """Struct of arrays for all entities; ``FIELDS`` gives each column's dtype and unit."""
 
     FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
         # structure

@@ -172,9 +172,8 @@ def test_float_parent_ids_read_as_integers() -> None:
 
 def test_parquet_numeric_strings_are_fine(tmp_path: Path) -> None:
     columns, rows = good_table()
-    df = pd.DataFrame(rows, columns=columns)  # every column a string column
     set_cell(rows, columns, 1, "assets", "120.5")
-    df = pd.DataFrame(rows, columns=columns)
+    df = pd.DataFrame(rows, columns=columns)  # every column a string column
     path = tmp_path / "strings.parquet"
     df.to_parquet(path, index=False)
     out = load_roster(path).set_index("id")
@@ -266,7 +265,8 @@ def test_large_shuffled_tree_is_ordered() -> None:
     [
         ("empty.csv", b"", r"empty\.csv: roster has no rows"),
         ("bom_only.csv", b"\xef\xbb\xbf", r"bom_only\.csv: roster has no rows"),
-        ("header_only.csv", ",".join(GOOD_COLUMNS).encode() + b"\n", r"header_only\.csv: .*no rows"),
+        ("header_only.csv", ",".join(GOOD_COLUMNS).encode() + b"\n",
+         r"header_only\.csv: roster has no rows"),
         ("empty.parquet", b"", r"empty\.parquet: roster has no rows"),
         ("roster.xlsx", b"PK\x03\x04",
          r"roster\.xlsx is not a CSV or Parquet file \(expected \.csv, \.parquet or \.pq\)"),
@@ -275,7 +275,8 @@ def test_large_shuffled_tree_is_ordered() -> None:
          r"garbage\.parquet could not be parsed as Parquet"),
         ("garbage.pq", b"id,parent_id\nA,\n", r"garbage\.pq could not be parsed as Parquet"),
         ("binary.csv", bytes(range(256)) * 4, r"binary\.csv could not be parsed as CSV"),
-        ("latin1.csv", "id,name\nA,Café\n".encode("latin-1"), r"latin1\.csv could not be parsed as CSV"),
+        ("latin1.csv", "id,name\nA,Café\n".encode("latin-1"),
+         r"latin1\.csv could not be parsed as CSV"),
         ("ragged.csv", b"id,parent_id\nA,,extra\n", r"ragged\.csv could not be parsed as CSV"),
     ],
 )  # fmt: skip
@@ -467,7 +468,9 @@ def test_error_lists_at_most_five_rows(tmp_path: Path) -> None:
 def test_duplicate_ids_list_at_most_five() -> None:
     df = typed_frame(*good_table())
     df = pd.concat([df] * 3, ignore_index=True)
-    with pytest.raises(RosterError, match=r"duplicate ids: 'SUB2' \(rows 1, 7, 13\), .* and 1 more$"):
+    with pytest.raises(
+        RosterError, match=r"duplicate ids: 'SUB2' \(rows 1, 7, 13\), .* and 1 more$"
+    ):
         validate_roster(df)
 
 
@@ -498,7 +501,9 @@ def test_typed_frame_nan_in_required_column() -> None:
 def test_typed_frame_infinite_value() -> None:
     df = typed_frame(*good_table())
     df.loc[0, "assets"] = np.inf
-    with pytest.raises(RosterError, match=r"infinite value in column 'assets' in row 1 \(id 'SUB2'"):
+    with pytest.raises(
+        RosterError, match=r"infinite value in column 'assets' in row 1 \(id 'SUB2'"
+    ):
         validate_roster(df)
 
 

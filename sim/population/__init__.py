@@ -16,7 +16,7 @@ BUILTIN_PREFIX = "builtin:"
 def resolve_path(path: str) -> Path:
     """A roster path; ``builtin:NAME`` names a roster shipped in ``sim/data``."""
     if path.startswith(BUILTIN_PREFIX):
-        return Path(str(resources.files("sim.data").joinpath(path[len(BUILTIN_PREFIX):])))
+        return Path(str(resources.files("sim.data").joinpath(path[len(BUILTIN_PREFIX) :])))
     return Path(path)
 
 

@@ -110,9 +110,7 @@ def _read_csv(p: Path) -> pd.DataFrame:
     except OSError as exc:
         raise RosterError(f"roster file {p} could not be read: {exc}") from exc
     if b"\x00" in head:
-        raise RosterError(
-            f"roster file {p} could not be parsed as CSV: it holds binary data"
-        )
+        raise RosterError(f"roster file {p} could not be parsed as CSV: it holds binary data")
     try:
         # header=None keeps duplicated header names (pandas would rename them "x.1") and makes a
         # data line with more fields than the header a parse error instead of a silent index.
@@ -408,8 +406,9 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
         raise RosterError(f"{source}: employees is not a whole number in {_rows(pos, ids, values)}")
 
     # --- 6. categories ------------------------------------------------------------------------
-    sector = _np(_lower(_text(cols["sector"])))
-    bad_sector = ~pd.Series(sector, dtype=object).isin(SECTOR_NAMES).to_numpy(dtype=bool)
+    sector_text = _lower(_text(cols["sector"]))
+    sector = _np(sector_text)
+    bad_sector = ~_isin(sector_text, SECTOR_NAMES)
     if bad_sector.any():
         pos = np.flatnonzero(bad_sector)
         bad_values = pd.unique(pd.Series(sector[pos], dtype=object)).tolist()
@@ -418,7 +417,7 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
             f" valid sectors are: {', '.join(SECTOR_NAMES)}"
         )
     status = _categorical_default(cols.get("status"), n, str(COLUMN_BY_NAME["status"].default))
-    bad_status = ~pd.Series(status, dtype=object).isin(STATUSES).to_numpy(dtype=bool)
+    bad_status = ~np.isin(status, np.array(STATUSES, dtype=object))
     if bad_status.any():
         pos = np.flatnonzero(bad_status)
         bad_values = pd.unique(pd.Series(status[pos], dtype=object)).tolist()
@@ -426,12 +425,11 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
             f"{source}: unknown status {_quoted(bad_values)} in {_rows(pos, ids)};"
             f" valid statuses are: {', '.join(STATUSES)}"
         )
-    core, bad_core, core_text = _core(cols.get("core"), n, bool(COLUMN_BY_NAME["core"].default))
+    core, bad_core, core_shown = _core(cols.get("core"), n, bool(COLUMN_BY_NAME["core"].default))
     if bad_core.any():
         pos = np.flatnonzero(bad_core)
-        values = [repr(core_text[int(i)]) for i in pos[:MAX_LISTED]]
         raise RosterError(
-            f"{source}: core value not understood in {_rows(pos, ids, values)};"
+            f"{source}: core value not understood in {_rows(pos, ids, core_shown)};"
             f" use one of {', '.join(_TRUE_TOKENS)} / {', '.join(_FALSE_TOKENS)}"
         )
 
@@ -541,8 +539,7 @@ def _cycle_message(
     chain += f" -> {ids[start]!r}" if node == start else " -> ..."
     return (
         f"{source}: parent_id cycle {chain}; {len(pos)} entities never reach a group"
-        " headquarters (in or below a cycle): "
-        + _rows(pos, ids)
+        " headquarters (in or below a cycle): " + _rows(pos, ids)
     )
 
 
@@ -555,8 +552,11 @@ def _categorical_default(s: pd.Series | None, n: int, default: str) -> np.ndarra
 
 
 def _core(s: pd.Series | None, n: int, default: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Parse the ``core`` column: returns ``(values, bad, text)``; ``text`` is the cells as written
-    (an empty list unless there are bad cells)."""
+    """Parse the ``core`` column.
+
+    Returns ``(values, bad, shown)``: ``shown`` holds the first MAX_LISTED bad cells as written,
+    quoted for a message (empty when nothing is bad).
+    """
     no_bad = np.zeros(n, bool)
     if s is None:
         return np.full(n, default, dtype=bool), no_bad, []
@@ -566,13 +566,14 @@ def _core(s: pd.Series | None, n: int, default: bool) -> tuple[np.ndarray, np.nd
         f = s.to_numpy(dtype=np.float64, na_value=np.nan)
         missing = np.isnan(f)
         bad = ~missing & (f != 0) & (f != 1)
-        text = [_fmt_num(x) for x in f] if bad.any() else []
-        return np.where(missing, default, f == 1), bad, text
+        shown = [repr(_fmt_num(x)) for x in f[bad][:MAX_LISTED]]
+        return np.where(missing, default, f == 1), bad, shown
     raw = _text(s)
     lowered = _lower(raw)
     true = _isin(lowered, _TRUE_TOKENS)
     false = _isin(lowered, _FALSE_TOKENS)
     empty = _equal(lowered, "")
     bad = ~(true | false | empty)
-    text = raw.to_pylist() if bad.any() else []
-    return true | (empty & default), bad, text
+    first_bad = pa.array(np.flatnonzero(bad)[:MAX_LISTED])
+    shown = [repr(v) for v in raw.take(first_bad).to_pylist()]
+    return true | (empty & default), bad, shown

@@ -53,7 +53,9 @@ def _group_sizes(cfg: PopulationConfig, rng: np.random.Generator) -> np.ndarray:
     return 1 + extra
 
 
-def _group_depth_caps(cfg: PopulationConfig, sizes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _group_depth_caps(
+    cfg: PopulationConfig, sizes: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     shallow_hi = min(5, cfg.max_depth)
     shallow = rng.integers(min(cfg.min_depth, shallow_hi), shallow_hi + 1, size=sizes.size)
     if cfg.max_depth > 5:
@@ -116,17 +118,23 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
 
     turnover = sector_array("turnover")[sector] * np.exp(0.35 * rng.standard_normal(n) - 0.06)
     revenue = assets * turnover
-    margin = np.minimum(MAX_MARGIN, sector_array("margin")[sector] + cfg.margin_shift
-                        + cfg.margin_dispersion * sector_array("margin_sd")[sector]
-                        * rng.standard_normal(n))
+    margin = np.minimum(
+        MAX_MARGIN,
+        sector_array("margin")[sector]
+        + cfg.margin_shift
+        + cfg.margin_dispersion * sector_array("margin_sd")[sector] * rng.standard_normal(n),
+    )
     operating_cost = revenue * (1.0 - margin)
     revenue[shell] = 0.0
     operating_cost[shell] = SHELL_COST
     revenue[dormant] *= DORMANT_REVENUE_SHARE
     operating_cost[dormant] = np.maximum(operating_cost[dormant] * 0.35, SHELL_COST)
 
-    debt = np.clip(sector_array("debt_ratio")[sector] + cfg.debt_shift
-                   + 0.15 * rng.standard_normal(n), 0.02, 1.4)
+    debt = np.clip(
+        sector_array("debt_ratio")[sector] + cfg.debt_shift + 0.15 * rng.standard_normal(n),
+        0.02,
+        1.4,
+    )
     liabilities = assets * debt
     cash = DEFAULT_CASH_SHARE * assets
     receivables = assets * np.clip(0.10 + 0.05 * rng.standard_normal(n), 0.0, 0.3)
@@ -135,8 +143,9 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
     idle = np.minimum(idle, 0.95 * assets - cash - receivables)
     idle = np.maximum(idle, 0.0)
 
-    employees = np.rint(revenue * sector_array("staff_per_revenue")[sector]
-                        * rng.lognormal(-0.08, 0.4, n)).astype(np.int64)
+    employees = np.rint(
+        revenue * sector_array("staff_per_revenue")[sector] * rng.lognormal(-0.08, 0.4, n)
+    ).astype(np.int64)
     employees[is_hq] += HQ_STAFF
     employees[shell] = rng.integers(0, 3, size=int(shell.sum()))
     land = assets * sector_array("land_per_asset")[sector] * rng.lognormal(-0.125, 0.5, n)
@@ -150,7 +159,9 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
     gid = [f"G{g + 1:0{g_digits}d}" for g in group.tolist()]
     ids = [g if p == 0 else f"{g}-{p:0{p_digits}d}" for g, p in zip(gid, pos.tolist(), strict=True)]
     short = [_short_zh(s.label_zh) for s in SECTORS]
-    hq_names = [f"重庆{short[s]}集团{g + 1:0{g_digits}d}" for g, s in enumerate(group_sector.tolist())]
+    hq_names = [
+        f"重庆{short[s]}集团{g + 1:0{g_digits}d}" for g, s in enumerate(group_sector.tolist())
+    ]
     names = [
         hq_names[g] if p == 0 else f"{hq_names[g]}{short[s]}{p}号有限公司"
         for g, p, s in zip(group.tolist(), pos.tolist(), sector.tolist(), strict=True)
@@ -160,22 +171,24 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
     status = np.full(n, "operating", dtype=object)
     status[shell] = "shell"
     status[dormant] = "dormant"
-    return pd.DataFrame({
-        "id": ids,
-        "parent_id": parent_ids,
-        "name": names,
-        "sector": np.asarray(SECTOR_NAMES, dtype=object)[sector],
-        "assets": assets,
-        "liabilities": liabilities,
-        "revenue": revenue,
-        "operating_cost": operating_cost,
-        "employees": employees,
-        "core": core,
-        "status": status,
-        "cash": cash,
-        "receivables": receivables,
-        "idle_assets": idle,
-        "land_mu": land,
-        "gov_function_cost": gov,
-        "intra_group_loan": intra,
-    })
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "parent_id": parent_ids,
+            "name": names,
+            "sector": np.asarray(SECTOR_NAMES, dtype=object)[sector],
+            "assets": assets,
+            "liabilities": liabilities,
+            "revenue": revenue,
+            "operating_cost": operating_cost,
+            "employees": employees,
+            "core": core,
+            "status": status,
+            "cash": cash,
+            "receivables": receivables,
+            "idle_assets": idle,
+            "land_mu": land,
+            "gov_function_cost": gov,
+            "intra_group_loan": intra,
+        }
+    )

@@ -1,0 +1,99 @@
+"""The soe-sim command as a user runs it: outputs, the printed summary, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXPECTED = {
+    "config.yaml",
+    "config.json",
+    "timeseries.parquet",
+    "groups.parquet",
+    "entities_start.parquet",
+    "entities_end.parquet",
+    "events.parquet",
+    "summary.json",
+    "headline.png",
+}
+
+
+def soe_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MPLBACKEND": "Agg", "HYDRA_FULL_ERROR": "0"}
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_run_writes_every_output_and_prints_a_summary(tmp_path):
+    out = tmp_path / "run"
+    proc = soe_sim("months=6", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in out.iterdir()} == EXPECTED
+    assert "loss_making_share" in proc.stdout and str(out) in proc.stdout
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert ts["month"].tolist() == list(range(7))
+    assert ts["date"].iloc[0] == "2023-12" and ts["date"].iloc[-1] == "2024-06"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["headline"]["entities"]["start"] == 2260
+    events = pd.read_parquet(out / "events.parquet")
+    start = pd.read_parquet(out / "entities_start.parquet")
+    end = pd.read_parquet(out / "entities_end.parquet")
+    # Every entity that ever existed is traced: alive at the end or one fate event.
+    ever = set(start["id"]) | set(events.loc[events.op == "enter", "entity_id"])
+    assert ever == set(end["id"])
+    gone = set(end.loc[~end["alive"], "id"])
+    assert gone == set(events.loc[events.op.isin(["exit", "merge"]), "entity_id"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["months=0"], "months must be >= 1"),
+        (["population=nope"], "Could not find 'population/nope'"),
+        (["population.bogus=1"], "Key 'bogus' not in 'PopulationConfig'"),
+        (["months=abc"], "could not be converted to Integer"),
+        (["population=roster", "population.path=missing.csv"], "missing.csv not found"),
+    ],
+)
+def test_bad_input_exits_nonzero_with_one_message_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "outputs" / "run"
+    proc = soe_sim(*args, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert message in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_broken_roster_names_the_row_and_writes_nothing(tmp_path):
+    from conftest import five_entity_roster
+
+    roster = five_entity_roster()
+    roster.loc[3, "parent_id"] = "NOPE"
+    path = tmp_path / "broken.csv"
+    roster.to_csv(path, index=False)
+    out = tmp_path / "outputs" / "run"
+    proc = soe_sim(
+        "population=roster", f"population.path={path}", f"hydra.run.dir={out}", cwd=tmp_path
+    )
+    assert proc.returncode == 2
+    assert "A1" in proc.stderr and "NOPE" in proc.stderr
+    assert not out.exists()
+
+
+def test_help_lists_the_config_groups(tmp_path):
+    proc = soe_sim("--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    for group in ("population: chongqing_2023, roster, synthetic", "economy:", "policy:"):
+        assert group in proc.stdout
