@@ -37,6 +37,14 @@ def to_sim_config(cfg: DictConfig) -> SimConfig:
     return obj
 
 
+def compose_config(*overrides: str) -> SimConfig:
+    """The typed config that ``soe-sim OVERRIDES...`` would run, for scripts and notebooks."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        return to_sim_config(compose(config_name="config", overrides=list(overrides)))
+
+
 def _remove_if_empty(out_dir: Path) -> None:
     with contextlib.suppress(OSError):
         out_dir.rmdir()
@@ -63,6 +71,14 @@ def main(cfg: DictConfig) -> None:
         f"{result.seconds:.2f} s"
     )
     print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
+    card = result.report_card
+    if not card.empty:
+        print(f"\nreport card (改革高分报表): {int(card['met'].sum())} of {len(card)} targets met")
+        print(
+            card.drop(columns=["indicator"]).to_string(
+                index=False, float_format=lambda v: f"{v:,.3f}"
+            )
+        )
     print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
 
 

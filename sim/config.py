@@ -10,44 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import ClassVar
 
-from sim.errors import ConfigError
-
-
-def _check(section: str, name: str, ok: bool, rule: str, value: Any) -> None:
-    if not ok:
-        key = f"{section}.{name}" if section else name
-        raise ConfigError(f"config value {key} must be {rule}, got {value!r}")
-
-
-class _Validated:
-    """Range checks declared per field in ``_ranges``: name -> (low, high, inclusive-high)."""
-
-    _section: ClassVar[str] = ""
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
-    _probabilities: ClassVar[tuple[str, ...]] = ()
-
-    def __post_init__(self) -> None:
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            _check(
-                self._section,
-                f.name,
-                value == value and abs(value) != float("inf"),
-                "a finite number",
-                value,
-            )
-            if f.name in self._probabilities:
-                _check(self._section, f.name, 0.0 <= value <= 1.0, "a probability in [0, 1]", value)
-            low, high = self._ranges.get(f.name, (None, None))
-            if low is not None:
-                _check(self._section, f.name, value >= low, f">= {low}", value)
-            if high is not None:
-                _check(self._section, f.name, value <= high, f"<= {high}", value)
+from sim.policies.config import PolicyConfig
+from sim.validation import Validated as _Validated
+from sim.validation import check as _check
 
 
 @dataclass(kw_only=True)
@@ -175,14 +143,6 @@ class EconomyConfig(_Validated):
 
 
 @dataclass(kw_only=True)
-class PolicyConfig(_Validated):
-    """The restructuring policy: the lever. ``none`` is the no-reform counterfactual."""
-
-    _section: ClassVar[str] = "policy"
-    name: str = "none"
-
-
-@dataclass(kw_only=True)
 class OutputConfig(_Validated):
     """What a run writes besides the always-written tables."""
 
@@ -229,3 +189,6 @@ class SimConfig(_Validated):
         """First day of the first simulated month."""
         year, month = self.start.split("-")
         return dt.date(int(year), int(month), 1)
+
+
+__all__ = ["EconomyConfig", "OutputConfig", "PolicyConfig", "PopulationConfig", "SimConfig"]

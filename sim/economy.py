@@ -23,12 +23,15 @@ Structural changes (5, 6) are *proposed* here and applied by the model's structu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import EconomyConfig
 from sim.sectors import N_SECTORS, sector_array
 from sim.state import HISTORY_MONTHS, EntityState
+
+if TYPE_CHECKING:
+    from sim.config import EconomyConfig
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,25 @@ def monthly_costs(
     return operating_cost, overhead, interest
 
 
+def neutral_profit(state: EntityState, econ: EconomyConfig) -> np.ndarray:
+    """Monthly profit of every entity at neutral demand (no sector or entity shock), mn yuan.
+
+    A loss-maker whose neutral profit is positive is losing money because of the cycle only.
+    """
+    volume = state.revenue_base
+    revenue = volume * state.productivity
+    opcost, overhead, interest = monthly_costs(state, econ, volume, revenue)
+    return revenue - opcost - overhead - state.gov_cost - interest
+
+
 class Economy:
     """Holds the sector demand state and advances the economy one month at a time."""
 
     def __init__(self, econ: EconomyConfig, rng: np.random.Generator) -> None:
         self.cfg = econ
         self.rng = rng
+        self.soft_budget = econ.soft_budget
+        """Share of subsidiaries' shortfalls parents cover; a policy may harden it (lower it)."""
         self.demand = np.zeros(N_SECTORS)
         self._sector_vol = sector_array("demand_vol") * econ.demand_vol_scale
         self._margin = sector_array("margin")
@@ -157,7 +173,7 @@ class Economy:
             state.since_support += 1
             return
         max_layer = int(state.layer[short].max())
-        soft = self.cfg.soft_budget
+        soft = self.soft_budget
         for layer in range(max_layer, 0, -1):
             rows = np.flatnonzero(state.alive & (state.cash < 0) & (state.layer == layer))
             if rows.size == 0:
@@ -189,7 +205,7 @@ class Economy:
     # -- proposals for the model to apply -----------------------------------------------------
     def propose_bankruptcies(self, state: EntityState) -> np.ndarray:
         """Rows of insolvent, unsupported subsidiaries that fail this month."""
-        hazard = self.cfg.bankruptcy_hazard * (1.0 - self.cfg.soft_budget)
+        hazard = self.cfg.bankruptcy_hazard * (1.0 - self.soft_budget)
         candidates = np.flatnonzero(state.alive & (state.parent >= 0))
         if hazard <= 0 or candidates.size == 0:
             return np.empty(0, dtype=np.int64)

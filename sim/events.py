@@ -1,4 +1,5 @@
-"""The audit log of structural events: every entry, exit, move and merge, with rule and reason.
+"""The audit log: every structural event (enter, exit, move, merge) and every change a rule makes
+to one entity's economics (turnaround, synergy, decouple), with the rule and the reason.
 
 Together with the start roster, the log accounts for every entity that ever existed: an entity
 either is alive at the end or has exactly one ``exit`` or ``merge`` event naming its fate.
@@ -10,29 +11,22 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-OPERATIONS: tuple[str, ...] = ("enter", "exit", "move", "merge")
+STRUCTURAL: tuple[str, ...] = ("enter", "exit", "move", "merge")
+"""Operations that change the ownership forest; exit and merge end an entity."""
+OPERATIONS: tuple[str, ...] = (*STRUCTURAL, "turnaround", "synergy", "decouple")
+"""All operations; the last three change an entity's economics, not the forest."""
 
-EVENT_COLUMNS: tuple[str, ...] = (
-    "month",
-    "date",
-    "op",
-    "entity_id",
-    "target_id",
-    "group_id",
-    "new_group_id",
-    "rule",
-    "reason",
-    "fate",
-    "assets",
-    "liabilities",
-    "equity",
-    "proceeds",
-    "cost",
-    "employees",
-)
+TEXT_COLUMNS: tuple[str, ...] = (
+    "date", "op", "entity_id", "target_id", "group_id", "new_group_id", "rule", "reason", "fate",
+)  # fmt: skip
+MONEY_COLUMNS: tuple[str, ...] = (
+    "assets", "liabilities", "equity", "proceeds", "cost", "creditor_loss",
+)  # fmt: skip
+EVENT_COLUMNS: tuple[str, ...] = ("month", *TEXT_COLUMNS, *MONEY_COLUMNS, "employees")
 """Columns of ``events.parquet``. ``target_id``: the parent for enter, the new parent for move, the
-absorbing entity for merge, empty for exit. Money columns (mn yuan) describe the entity at the
-event; ``proceeds`` is cash the group receives, ``cost`` one-off costs it pays."""
+absorbing entity for merge, empty otherwise. Money columns (mn yuan) describe the entity at the
+event; ``proceeds`` is cash the group receives, ``cost`` one-off costs it pays, ``creditor_loss``
+what outside creditors lose in a closure or bankruptcy."""
 
 
 @dataclass
@@ -48,40 +42,23 @@ class EventLog:
         date: str,
         op: str,
         entity_id: str,
+        rule: str,
+        reason: str,
         target_id: str = "",
         group_id: str = "",
         new_group_id: str = "",
-        rule: str,
-        reason: str,
         fate: str = "",
         assets: float = 0.0,
         liabilities: float = 0.0,
-        equity: float = 0.0,
         proceeds: float = 0.0,
         cost: float = 0.0,
+        creditor_loss: float = 0.0,
         employees: int = 0,
     ) -> None:
         """Append one event."""
-        self.rows.append(
-            (
-                month,
-                date,
-                op,
-                entity_id,
-                target_id,
-                group_id,
-                new_group_id,
-                rule,
-                reason,
-                fate,
-                float(assets),
-                float(liabilities),
-                float(equity),
-                float(proceeds),
-                float(cost),
-                int(employees),
-            )
-        )
+        text = (date, op, entity_id, target_id, group_id, new_group_id, rule, reason, fate)
+        money = (assets, liabilities, assets - liabilities, proceeds, cost, creditor_loss)
+        self.rows.append((month, *text, *map(float, money), int(employees)))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -89,28 +66,6 @@ class EventLog:
     def to_frame(self) -> pd.DataFrame:
         """The log as a table with stable column order and dtypes."""
         frame = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))
-        return frame.astype(
-            {
-                "month": "int64",
-                "assets": "float64",
-                "liabilities": "float64",
-                "equity": "float64",
-                "proceeds": "float64",
-                "cost": "float64",
-                "employees": "int64",
-                **{
-                    c: "object"
-                    for c in (
-                        "date",
-                        "op",
-                        "entity_id",
-                        "target_id",
-                        "group_id",
-                        "new_group_id",
-                        "rule",
-                        "reason",
-                        "fate",
-                    )
-                },
-            }
-        )
+        dtypes = {"month": "int64", "employees": "int64"}
+        dtypes |= {c: "float64" for c in MONEY_COLUMNS} | {c: "object" for c in TEXT_COLUMNS}
+        return frame.astype(dtypes)

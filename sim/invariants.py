@@ -12,8 +12,9 @@ and the ids involved. It checks, in this order:
    duplicates, no dead agents), dead agents have no children, ``model.agents`` is exactly the live
    entities;
 5. numbers: no NaN in cash, receivables, idle assets, intra-group loans; assets, liabilities and
-   the equity base finite; a live headquarters owes no intra-group loan (it has no parent) and only
-   live headquarters carry an equity base;
+   the equity base finite; a live headquarters owes no intra-group loan (it has no parent); only
+   live headquarters carry an equity base; dead rows hold no assets, liabilities, cash, loans,
+   equity base or staff (exit and merge zero them; the event log keeps the last balance sheet);
 6. the event log accounts for every row: the start roster's ids followed by the ids of ``enter``
    events, in order, are exactly the state's ids; every dead row has exactly one ``exit`` or
    ``merge`` event (with its fate and month of death), every live row none, and no event names an
@@ -81,14 +82,17 @@ def _check_sizes(model: SOEModel, st: EntityState) -> None:
     if uniq.size != n:
         dup = uniq[counts > 1][:MAX_LISTED].tolist()
         rows = [np.flatnonzero(ids == d).tolist() for d in dup]
-        _fail("duplicate entity ids: "
-              + "; ".join(f"{d!r} at rows {r}" for d, r in zip(dup, rows, strict=True)))
+        _fail(
+            "duplicate entity ids: "
+            + "; ".join(f"{d!r} at rows {r}" for d, r in zip(dup, rows, strict=True))
+        )
     for row in range(n):
         try:
             agent = model.entity(row)
         except IndexError:
-            _fail(f"no agent for state row {row} ({st.ids[row]}); rows without agents: "
-                  f"{row}..{n - 1}")
+            _fail(
+                f"no agent for state row {row} ({st.ids[row]}); rows without agents: {row}..{n - 1}"
+            )
         if agent.row != row:
             _fail(f"agent at row {row} ({st.ids[row]}) says its row is {agent.row}")
 
@@ -102,19 +106,25 @@ def _check_fates(model: SOEModel, st: EntityState) -> None:
         _fail(f"live rows with a fate: {_where(st, bad)} (fates {fate[bad][:MAX_LISTED].tolist()})")
     bad = np.flatnonzero(alive & (died != -1))
     if bad.size:
-        _fail(f"live rows with a month of death: {_where(st, bad)} "
-              f"(died {died[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"live rows with a month of death: {_where(st, bad)} "
+            f"(died {died[bad][:MAX_LISTED].tolist()})"
+        )
     bad = np.flatnonzero(~alive & ((fate <= 0) | (fate >= len(FATES))))
     if bad.size:
-        _fail(f"dead rows without a fate code in 1..{len(FATES) - 1}: {_where(st, bad)} "
-              f"(fates {fate[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"dead rows without a fate code in 1..{len(FATES) - 1}: {_where(st, bad)} "
+            f"(fates {fate[bad][:MAX_LISTED].tolist()})"
+        )
     bad = np.flatnonzero(~alive & (died < 0))
     if bad.size:
         _fail(f"dead rows without a month of death (died < 0): {_where(st, bad)}")
     bad = np.flatnonzero(~alive & (died < born))
     if bad.size:
-        _fail(f"dead rows that died before they were born: {_where(st, bad)} "
-              f"(born {born[bad][:MAX_LISTED].tolist()}, died {died[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"dead rows that died before they were born: {_where(st, bad)} "
+            f"(born {born[bad][:MAX_LISTED].tolist()}, died {died[bad][:MAX_LISTED].tolist()})"
+        )
     bad = np.flatnonzero((born > month) | (born < 0) | (died > month))
     if bad.size:
         _fail(f"rows born or dead outside months 0..{month}: {_where(st, bad)}")
@@ -127,12 +137,15 @@ def _check_forest(st: EntityState) -> None:
     p = parent[live]
     bad = live[(p < -1) | (p >= n)]
     if bad.size:
-        _fail(f"live rows with a parent outside -1..{n - 1}: {_where(st, bad)} "
-              f"(parents {parent[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"live rows with a parent outside -1..{n - 1}: {_where(st, bad)} "
+            f"(parents {parent[bad][:MAX_LISTED].tolist()})"
+        )
     bad = live[(p >= 0) & ~alive[np.maximum(p, 0)]]
     if bad.size:
-        _fail(f"live rows whose parent is dead: {_where(st, bad)} "
-              f"(parents {_where(st, parent[bad])})")
+        _fail(
+            f"live rows whose parent is dead: {_where(st, bad)} (parents {_where(st, parent[bad])})"
+        )
 
     # climb to the roots, at most one step per live entity; anything still climbing is in a cycle
     depth = np.ones(live.size, dtype=np.int64)
@@ -152,34 +165,44 @@ def _check_forest(st: EntityState) -> None:
         while row not in seen:
             seen.append(row)
             row = int(parent[row])
-        cycle = seen[seen.index(row):]
+        cycle = seen[seen.index(row) :]
         if len(cycle) == 1:
             _fail(f"the live forest has a cycle: {_where(st, cycle)} is its own parent")
-        _fail(f"the live forest has a cycle: {_where(st, cycle)}, each the parent of the one "
-              "before it and the first the child of the last")
+        _fail(
+            f"the live forest has a cycle: {_where(st, cycle)}, each the parent of the one "
+            "before it and the first the child of the last"
+        )
 
     layer, group = st.layer, st.group
     hq = live[p < 0]
     bad = hq[layer[hq] != 1]
     if bad.size:
-        _fail(f"group headquarters not at layer 1: {_where(st, bad)} "
-              f"(layers {layer[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"group headquarters not at layer 1: {_where(st, bad)} "
+            f"(layers {layer[bad][:MAX_LISTED].tolist()})"
+        )
     sub = live[p >= 0]
     bad = sub[layer[sub] != layer[parent[sub]] + 1]
     if bad.size:
-        _fail(f"layer is not the parent's layer + 1 for {_where(st, bad)} "
-              f"(layers {layer[bad][:MAX_LISTED].tolist()}, parents' layers "
-              f"{layer[parent[bad]][:MAX_LISTED].tolist()})")
+        _fail(
+            f"layer is not the parent's layer + 1 for {_where(st, bad)} "
+            f"(layers {layer[bad][:MAX_LISTED].tolist()}, parents' layers "
+            f"{layer[parent[bad]][:MAX_LISTED].tolist()})"
+        )
     bad = hq[group[hq] != hq]
     if bad.size:
-        _fail(f"group headquarters whose group is not themselves: {_where(st, bad)} "
-              f"(group rows {group[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"group headquarters whose group is not themselves: {_where(st, bad)} "
+            f"(group rows {group[bad][:MAX_LISTED].tolist()})"
+        )
     wrong = group[live] != root
     if wrong.any():
         bad = live[wrong]
-        _fail(f"group is not the root of the ownership tree for {_where(st, bad)} "
-              f"(group rows {group[bad][:MAX_LISTED].tolist()}, roots "
-              f"{root[wrong][:MAX_LISTED].tolist()})")
+        _fail(
+            f"group is not the root of the ownership tree for {_where(st, bad)} "
+            f"(group rows {group[bad][:MAX_LISTED].tolist()}, roots "
+            f"{root[wrong][:MAX_LISTED].tolist()})"
+        )
     if not np.array_equal(depth, layer[live]):  # implied by the checks above; kept as a backstop
         bad = live[depth != layer[live]]
         _fail(f"layer is not the depth in the tree for {_where(st, bad)}")
@@ -205,19 +228,23 @@ def _check_agents(model: SOEModel, st: EntityState) -> None:
             _fail(f"children list of {_where(st, [row])} repeats {_where(st, dup)}")
         for child in agent.children:
             if child is not model.entity(child.row):
-                _fail(f"children list of {_where(st, [row])} holds a stale agent for row "
-                      f"{child.row}")
+                _fail(
+                    f"children list of {_where(st, [row])} holds a stale agent for row {child.row}"
+                )
         got, want = set(kids), set(expected[row])
         if got != want:
             dead = sorted(k for k in got if not alive[k])
             if dead:
-                _fail(f"children list of {_where(st, [row])} holds dead entities "
-                      f"{_where(st, dead)}")
+                _fail(
+                    f"children list of {_where(st, [row])} holds dead entities {_where(st, dead)}"
+                )
             extra, missing = sorted(got - want), sorted(want - got)
             msg = f"children list of {_where(st, [row])} does not match the parent array:"
             if extra:
-                msg += (f" lists {_where(st, extra)} whose parents are "
-                        f"{parent[extra][:MAX_LISTED].tolist()};")
+                msg += (
+                    f" lists {_where(st, extra)} whose parents are "
+                    f"{parent[extra][:MAX_LISTED].tolist()};"
+                )
             if missing:
                 msg += f" misses {_where(st, missing)} whose parent it is;"
             _fail(msg.rstrip(";"))
@@ -235,9 +262,11 @@ def _check_agents(model: SOEModel, st: EntityState) -> None:
     got, want = set(in_set), set(live.tolist())
     if got != want:
         dead, missing = sorted(got - want), sorted(want - got)
-        _fail("model.agents is not exactly the live entities:"
-              + (f" holds dead {_where(st, dead)};" if dead else "")
-              + (f" misses live {_where(st, missing)}" if missing else ""))
+        _fail(
+            "model.agents is not exactly the live entities:"
+            + (f" holds dead {_where(st, dead)};" if dead else "")
+            + (f" misses live {_where(st, missing)}" if missing else "")
+        )
 
 
 # -- 5. numbers -------------------------------------------------------------------------------
@@ -250,17 +279,32 @@ def _check_numbers(st: EntityState) -> None:
         values = getattr(st, name)
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
-            _fail(f"{name} is not finite at {_where(st, bad)} "
-                  f"(values {values[bad][:MAX_LISTED].tolist()})")
+            _fail(
+                f"{name} is not finite at {_where(st, bad)} "
+                f"(values {values[bad][:MAX_LISTED].tolist()})"
+            )
     live_hq = st.alive & (st.parent < 0)
     bad = np.flatnonzero(live_hq & (st.intra_loan != 0))
     if bad.size:
-        _fail(f"group headquarters owe an intra-group loan (they have no parent): "
-              f"{_where(st, bad)} (intra_loan {st.intra_loan[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"group headquarters owe an intra-group loan (they have no parent): "
+            f"{_where(st, bad)} (intra_loan {st.intra_loan[bad][:MAX_LISTED].tolist()})"
+        )
+    dead = ~st.alive
+    for name in ("assets", "liabilities", "cash", "intra_loan", "equity_base", "employees"):
+        values = getattr(st, name)
+        bad = np.flatnonzero(dead & (values != 0))
+        if bad.size:
+            _fail(
+                f"dead rows still hold {name} (it left the portfolio or passed to the "
+                f"absorber): {_where(st, bad)} (values {values[bad][:MAX_LISTED].tolist()})"
+            )
     bad = np.flatnonzero(st.alive & ~live_hq & (st.equity_base != 0))
     if bad.size:
-        _fail(f"subsidiaries carry a group equity base: {_where(st, bad)} "
-              f"(equity_base {st.equity_base[bad][:MAX_LISTED].tolist()})")
+        _fail(
+            f"subsidiaries carry a group equity base: {_where(st, bad)} "
+            f"(equity_base {st.equity_base[bad][:MAX_LISTED].tolist()})"
+        )
 
 
 # -- 6. the event log -------------------------------------------------------------------------
@@ -288,25 +332,33 @@ def _check_events(model: SOEModel, st: EntityState) -> None:
     entered = [e.entity_id for e in events if e.op == "enter"]
     created = start_ids + entered
     if created != st.ids:
-        k = next((i for i, (a, b) in enumerate(zip(created, st.ids, strict=False)) if a != b),
-                 min(len(created), len(st.ids)))
-        _fail(f"start roster ({len(start_ids)} ids) plus enter events ({len(entered)}) do not "
-              f"account for the state's {len(st.ids)} ids: first difference at row {k} "
-              f"(from the log {created[k] if k < len(created) else '<none>'!r}, "
-              f"in the state {st.ids[k] if k < len(st.ids) else '<none>'!r})")
+        k = next(
+            (i for i, (a, b) in enumerate(zip(created, st.ids, strict=False)) if a != b),
+            min(len(created), len(st.ids)),
+        )
+        _fail(
+            f"start roster ({len(start_ids)} ids) plus enter events ({len(entered)}) do not "
+            f"account for the state's {len(st.ids)} ids: first difference at row {k} "
+            f"(from the log {created[k] if k < len(created) else '<none>'!r}, "
+            f"in the state {st.ids[k] if k < len(st.ids) else '<none>'!r})"
+        )
     row_of = {entity_id: row for row, entity_id in enumerate(st.ids)}
     for e in events:
         if e.op == "enter" and st.born[row_of[e.entity_id]] != e.month:
             row = row_of[e.entity_id]
-            _fail(f"{_where(st, [row])} entered in month {e.month} (event {e.seq}) but born is "
-                  f"{st.born[row]}")
+            _fail(
+                f"{_where(st, [row])} entered in month {e.month} (event {e.seq}) but born is "
+                f"{st.born[row]}"
+            )
 
     fate_event: dict[str, _Event] = {}
     for e in events:
         if e.op in FATE_OPS and e.entity_id in fate_event:
             first = fate_event[e.entity_id]
-            _fail(f"{e.entity_id!r} has two fate events: {first.seq} ({first.op}) and "
-                  f"{e.seq} ({e.op})")
+            _fail(
+                f"{e.entity_id!r} has two fate events: {first.seq} ({first.op}) and "
+                f"{e.seq} ({e.op})"
+            )
         for entity_id in (e.entity_id, e.target_id):
             if entity_id == "":
                 continue
@@ -314,8 +366,10 @@ def _check_events(model: SOEModel, st: EntityState) -> None:
                 _fail(f"event {e.seq} ({e.op}) names unknown id {entity_id!r}")
             if entity_id in fate_event:
                 first = fate_event[entity_id]
-                _fail(f"event {e.seq} ({e.op}) names {entity_id!r} after its fate event "
-                      f"{first.seq} ({first.op})")
+                _fail(
+                    f"event {e.seq} ({e.op}) names {entity_id!r} after its fate event "
+                    f"{first.seq} ({first.op})"
+                )
         if e.op in FATE_OPS:
             fate_event[e.entity_id] = e
 
@@ -327,11 +381,15 @@ def _check_events(model: SOEModel, st: EntityState) -> None:
         code = int(st.fate[row])
         fate = FATES[code] if 0 <= code < len(FATES) else str(code)
         if e.fate != fate or (e.op == "merge") != (fate == "merged"):
-            _fail(f"{_where(st, [row])} has fate {fate!r} but its fate event {e.seq} is "
-                  f"{e.op} with fate {e.fate!r}")
+            _fail(
+                f"{_where(st, [row])} has fate {fate!r} but its fate event {e.seq} is "
+                f"{e.op} with fate {e.fate!r}"
+            )
         if e.month != st.died[row]:
-            _fail(f"{_where(st, [row])} died in month {st.died[row]} but its {e.op} event "
-                  f"{e.seq} is in month {e.month}")
+            _fail(
+                f"{_where(st, [row])} died in month {st.died[row]} but its {e.op} event "
+                f"{e.seq} is in month {e.month}"
+            )
     missing = [r for r in np.flatnonzero(~alive).tolist() if st.ids[r] not in fate_event]
     if missing:
         _fail(f"dead rows without an exit or merge event: {_where(st, missing)}")

@@ -15,11 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from dataclasses import asdict
 
-from sim.state import EntityState
+from sim.state import EntityState, Ledger
 
 MAX_REPORTED_LAYER = 10
 """Layer counts are reported for layers 1..10; deeper entities count in ``layer_10``."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Month-0 values that indicators are measured against."""
+
+    equity: float = float("nan")
+    entities: float = float("nan")
+    losses: float = float("nan")
+    """Trailing-twelve-month losses of loss-makers at month 0, mn yuan/yr."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +42,16 @@ class Snapshot:
     """Rows of live entities."""
     ttm_profit: np.ndarray
     """Trailing-twelve-month profit of the live rows, mn yuan."""
-    equity_start: float
-    """Portfolio equity at month 0, mn yuan."""
+    baseline: Baseline
+    ledger: Ledger
 
     @classmethod
-    def take(cls, state: EntityState, equity_start: float) -> Snapshot:
+    def take(cls, state: EntityState, baseline: Baseline, ledger: Ledger | None = None) -> Snapshot:
+        """Snapshot of the live entities now."""
         live = np.flatnonzero(state.alive)
-        return cls(state, live, state.profit_hist[:, live].sum(axis=0), equity_start)
+        return cls(
+            state, live, state.profit_hist[:, live].sum(axis=0), baseline, ledger or Ledger()
+        )
 
     def col(self, name: str) -> np.ndarray:
         """A state column restricted to live entities."""
@@ -118,7 +132,18 @@ def roe(s: Snapshot) -> float:
 
 def capital_preservation(s: Snapshot) -> float:
     """保值增值率: equity / equity at month 0 (ratio; 1 = preserved)."""
-    return equity(s) / s.equity_start if s.equity_start > 0 else float("nan")
+    return equity(s) / s.baseline.equity if s.baseline.equity > 0 else float("nan")
+
+
+def entities_cut_share(s: Snapshot) -> float:
+    """Net reduction of legal entities since month 0 (减数量), share of the start count."""
+    return 1.0 - entities(s) / s.baseline.entities if s.baseline.entities > 0 else float("nan")
+
+
+def losses_cut_share(s: Snapshot) -> float:
+    """Reduction of loss-makers' TTM losses since month 0 (减亏损), share of the start losses."""
+    b = s.baseline.losses
+    return 1.0 - loss_makers_losses(s) / b if b > 0 else float("nan")
 
 
 def employees(s: Snapshot) -> float:
@@ -148,11 +173,13 @@ def gov_function_entities(s: Snapshot) -> float:
 
 PORTFOLIO_METRICS: tuple[Callable[[Snapshot], float], ...] = (
     entities,
+    entities_cut_share,
     groups,
     max_layer,
     mean_layer,
     loss_making_share,
     loss_makers_losses,
+    losses_cut_share,
     revenue,
     profit,
     profit_ttm,
@@ -171,8 +198,10 @@ PORTFOLIO_METRICS: tuple[Callable[[Snapshot], float], ...] = (
 
 
 def portfolio_row(s: Snapshot) -> dict[str, float]:
-    """All portfolio indicators for one month, plus entity counts per layer."""
+    """All portfolio indicators for one month, entity counts per layer, and the ledger's
+    cumulative flows (see :class:`sim.state.Ledger` for their definitions and units)."""
     row = {f.__name__: f(s) for f in PORTFOLIO_METRICS}
+    row.update(asdict(s.ledger))
     layers = np.minimum(s.col("layer"), MAX_REPORTED_LAYER)
     counts = np.bincount(layers, minlength=MAX_REPORTED_LAYER + 1)
     for k in range(1, MAX_REPORTED_LAYER + 1):

@@ -21,10 +21,18 @@ import pandas as pd
 from sim.config import SimConfig
 from sim.economy import Economy, EntrySpec
 from sim.events import EventLog
-from sim.metrics import Snapshot, group_table, portfolio_row
+from sim.metrics import (
+    Baseline,
+    Snapshot,
+    entities,
+    equity,
+    group_table,
+    loss_makers_losses,
+    portfolio_row,
+)
 from sim.population.schema import STATUSES
 from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTORS
-from sim.state import FATE_CODE, FATES, EntityState
+from sim.state import FATE_CODE, FATES, HISTORY_MONTHS, EntityState, Ledger
 from sim.tree import tree_depths, tree_roots
 
 STREAMS = ("population", "economy", "policy")
@@ -135,13 +143,23 @@ class SOEModel(mesa.Model):
             roster = build_roster(config.population, self.streams["population"])
         self.state = EntityState(len(roster))
         self._entities: list[Entity] = []
-        self._new_ids = 0
+        numbered = roster["id"].str.extract(r"^N(\d+)$", expand=False).dropna()
+        self._new_ids = int(numbered.astype("int64").max()) if len(numbered) else 0
+        """Entities founded during the run are numbered on from the largest N-number in the roster,
+        so a reloaded end-of-run table never sees an id again."""
         self._load(roster)
         self.economy = Economy(config.economy, self.streams["economy"])
         self.economy.initialise(self.state)
         self.events = EventLog()
+        self.ledger = Ledger()
+        from sim.policies import Policy
+
+        self.policy = Policy(config.policy, self)
         self.start_roster = self.entity_table()
-        self.equity_start = float(self.state.equity()[self.state.alive].sum())
+        start = Snapshot.take(self.state, Baseline())
+        self.baseline = Baseline(
+            equity=equity(start), entities=entities(start), losses=loss_makers_losses(start)
+        )
         self._timeseries: list[dict[str, float | int | str]] = []
         self._groups: list[pd.DataFrame] = []
         self._record()
@@ -216,7 +234,8 @@ class SOEModel(mesa.Model):
             stack.extend(ent.children)
         return out
 
-    def _is_ancestor(self, ancestor: int, row: int) -> bool:
+    def is_ancestor(self, ancestor: int, row: int) -> bool:
+        """Whether ``ancestor`` is ``row`` or one of its ancestors."""
         parent = self.state.parent
         while row >= 0:
             if row == ancestor:
@@ -224,9 +243,13 @@ class SOEModel(mesa.Model):
             row = int(parent[row])
         return False
 
+    def latest_indicators(self) -> dict[str, float | int | str] | None:
+        """The portfolio indicators recorded last (month - 1 while a month is being simulated)."""
+        return self._timeseries[-1] if self._timeseries else None
+
     # -- the month ----------------------------------------------------------------------------
     def step(self) -> None:
-        """One month: the economy, market exits, entries, then the metrics."""
+        """One month: the economy, market exits, entries, the policy's rules, then the metrics."""
         st, month = self.state, self.month
         self.economy.step(st, month)
         for row in self.economy.propose_bankruptcies(st).tolist():
@@ -235,16 +258,20 @@ class SOEModel(mesa.Model):
                 row,
                 fate="bankrupt",
                 proceeds=max(recovery - st.liabilities[row], 0.0),
+                creditor_loss=max(st.liabilities[row] - recovery, 0.0),
                 rule="economy",
                 reason="insolvent without parent support",
             )
         spec = self.economy.propose_entries(st)
         if spec is not None:
+            spec = self.policy.approve_entries(self, spec)
+        if spec is not None:
             self.enter(spec, rule="economy", reason="new subsidiary founded")
+        self.policy.step(self)
         self._record()
 
     def _record(self) -> None:
-        snap = Snapshot.take(self.state, self.equity_start)
+        snap = Snapshot.take(self.state, self.baseline, self.ledger)
         row: dict[str, float | int | str] = {"month": self.month, "date": self.date}
         row.update(portfolio_row(snap))
         self._timeseries.append(row)
@@ -262,7 +289,7 @@ class SOEModel(mesa.Model):
         if not (0 <= row < self.state.n) or not self.state.alive[row]:
             raise StructureError(f"{what} row {row} is not a live entity")
 
-    def _event(
+    def event(
         self,
         op: str,
         row: int,
@@ -275,7 +302,9 @@ class SOEModel(mesa.Model):
         fate: str = "",
         proceeds: float = 0.0,
         cost: float = 0.0,
+        creditor_loss: float = 0.0,
     ) -> None:
+        """Log an event about the entity at ``row`` (its balance sheet as it stands now)."""
         st = self.state
         ids = st.ids
         self.events.record(
@@ -291,9 +320,9 @@ class SOEModel(mesa.Model):
             fate=fate,
             assets=st.assets[row],
             liabilities=st.liabilities[row],
-            equity=st.assets[row] - st.liabilities[row],
             proceeds=proceeds,
             cost=cost,
+            creditor_loss=creditor_loss,
             employees=int(st.employees[row]),
         )
 
@@ -305,6 +334,9 @@ class SOEModel(mesa.Model):
         """
         st = self.state
         k = spec.parents.size
+        lengths = {name: np.shape(getattr(spec, name)) for name in spec.__dataclass_fields__}
+        if any(shape != (k,) for shape in lengths.values()):
+            raise StructureError(f"EntrySpec arrays must all have length {k}: {lengths}")
         for p in np.unique(spec.parents).tolist():
             self._check_alive(p, "parent")
         rows = st.grow(k)
@@ -338,7 +370,7 @@ class SOEModel(mesa.Model):
             agent = Entity(self, row)
             self._entities.append(agent)
             self._entities[p].children.append(agent)
-            self._event(
+            self.event(
                 "enter",
                 row,
                 rule=rule,
@@ -360,6 +392,7 @@ class SOEModel(mesa.Model):
         reason: str,
         proceeds: float = 0.0,
         cost: float = 0.0,
+        creditor_loss: float = 0.0,
     ) -> None:
         """Remove an entity from the portfolio: closure, bankruptcy, transfer out, deregistration.
 
@@ -377,7 +410,7 @@ class SOEModel(mesa.Model):
             raise StructureError(f"group headquarters {st.ids[row]} has subsidiaries; merge it")
         for child in list(agent.children):
             self.move(child.row, p, rule=rule, reason=f"parent {st.ids[row]} exited")
-        self._event(
+        self.event(
             "exit",
             row,
             rule=rule,
@@ -386,12 +419,28 @@ class SOEModel(mesa.Model):
             fate=fate,
             proceeds=proceeds,
             cost=cost,
+            creditor_loss=creditor_loss,
         )
+        self.ledger.creditor_losses += creditor_loss
         if p >= 0:
             st.cash[p] += proceeds - cost
             st.assets[p] += proceeds - cost
+            self.book_one_off(p, proceeds - cost - (st.assets[row] - st.liabilities[row]))
             self._entities[p].children.remove(agent)
         self._retire(row, fate)
+
+    def book_one_off(self, row: int | np.ndarray, amount: float | np.ndarray) -> None:
+        """Book a one-off gain (or loss, negative) in this month's profit of ``row`` (or of an
+        array of rows, with an array of amounts; rows must then be distinct).
+
+        The balance sheet has already moved; this labels the equity change as profit (利润总额
+        includes disposal results and restructuring costs), so TTM profit and the loss-making
+        share see it, while the smoothed indicators behind zombie classification do not.
+        """
+        st = self.state
+        st.profit[row] += amount
+        st.profit_hist[self.month % HISTORY_MONTHS, row] += amount
+        self.ledger.one_off_results += float(np.sum(amount))
 
     def _retire(self, row: int, fate: str) -> None:
         """Mark a row dead and zero its stocks and flows: they have left (exit) or passed to the
@@ -416,9 +465,11 @@ class SOEModel(mesa.Model):
         """
         self._check_alive(row, "moving")
         st = self.state
+        if new_parent < -1:
+            raise StructureError(f"new parent row {new_parent} is neither a row nor -1")
         if new_parent >= 0:
             self._check_alive(new_parent, "new parent")
-            if self._is_ancestor(row, new_parent):
+            if self.is_ancestor(row, new_parent):
                 raise StructureError(
                     f"moving {st.ids[row]} under {st.ids[new_parent]} would create a cycle"
                 )
@@ -430,7 +481,7 @@ class SOEModel(mesa.Model):
         old_group = int(st.group[row])
         new_group = int(st.group[new_parent]) if new_parent >= 0 else row
         new_layer = int(st.layer[new_parent]) + 1 if new_parent >= 0 else 1
-        self._event(
+        self.event(
             "move",
             row,
             rule=rule,
@@ -466,7 +517,7 @@ class SOEModel(mesa.Model):
         self._check_alive(row, "merged")
         self._check_alive(into, "absorbing")
         st = self.state
-        if row == into or self._is_ancestor(row, into):
+        if row == into or self.is_ancestor(row, into):
             raise StructureError(
                 f"cannot merge {st.ids[row]} into its own descendant {st.ids[into]}"
             )
@@ -479,7 +530,7 @@ class SOEModel(mesa.Model):
                 reason=f"parent {st.ids[row]} merged into {st.ids[into]}",
             )
         p, old_group, new_group = int(st.parent[row]), int(st.group[row]), int(st.group[into])
-        self._event(
+        self.event(
             "merge",
             row,
             rule=rule,
@@ -497,7 +548,7 @@ class SOEModel(mesa.Model):
                 transfer = float(st.assets[row] - st.liabilities[row])
                 st.equity_base[old_group] -= transfer
             st.equity_base[new_group] += transfer
-        elif into != p:
+        elif into != p and st.parent[into] >= 0:
             st.intra_loan[into] += st.intra_loan[row]
         rb_a, rb_b = st.revenue_base[row], st.revenue_base[into]
         rb = rb_a + rb_b

@@ -3,7 +3,8 @@
 A run's folder holds, when complete: ``config.yaml`` (as composed by Hydra, when run from the
 command line), ``config.json`` (the resolved typed config), ``timeseries.parquet``,
 ``groups.parquet``, ``entities_start.parquet``, ``entities_end.parquet``, ``events.parquet``,
-``summary.json`` and ``headline.png``. Files are staged in a hidden folder and renamed into place
+``report_card.parquet`` and ``report_card.csv``, ``summary.json``, ``headline.png`` and
+``report_card.png``. Files are staged in a hidden folder and renamed into place
 only after all were written, so a crash leaves no half-written output; ``summary.json`` is renamed
 last and marks a complete run.
 """
@@ -23,6 +24,7 @@ import pandas as pd
 from sim import __version__
 from sim.config import SimConfig
 from sim.model import SOEModel
+from sim.policies.milestones import report_card
 
 HEADLINE = (
     "entities",
@@ -50,6 +52,12 @@ class RunResult:
     def timeseries(self) -> pd.DataFrame:
         """Portfolio indicators by month."""
         return self.model.timeseries()
+
+    @property
+    def report_card(self) -> pd.DataFrame:
+        """The policy's milestones: target, achieved, met."""
+        cfg = self.model.config
+        return report_card(self.timeseries, cfg.policy.milestones, cfg.start)
 
 
 def run_simulation(config: SimConfig, roster: pd.DataFrame | None = None) -> RunResult:
@@ -87,6 +95,11 @@ def summary(result: RunResult) -> dict[str, object]:
         "headline": {
             k: {"start": float(ts[k].iloc[0]), "end": float(ts[k].iloc[-1])} for k in HEADLINE
         },
+        "policy": cfg.policy.name,
+        "report_card": {
+            "targets": int(len(result.report_card)),
+            "met": int(result.report_card["met"].sum()),
+        },
         "events": {op: int(n) for op, n in events["op"].value_counts().sort_index().items()},
         "fates": {
             f: int(n)
@@ -123,8 +136,15 @@ def write_outputs(
             _write_parquet(model.start_roster, stage / "entities_start.parquet")
             _write_parquet(model.entity_table(), stage / "entities_end.parquet")
         _write_parquet(model.events.to_frame(), stage / "events.parquet")
+        card = result.report_card
+        _write_parquet(card, stage / "report_card.parquet")
+        card.to_csv(stage / "report_card.csv", index=False)
         if cfg.output.chart:
-            from sim.plots import headline_figure
+            from sim.plots import headline_figure, report_card_figure
+
+            report_card_figure(
+                card, f"Report card: policy '{cfg.policy.name}', seed {cfg.seed}"
+            ).savefig(stage / "report_card.png", dpi=110)
 
             fig = headline_figure(
                 ts,

@@ -92,3 +92,36 @@ def headline_figure(ts: pd.DataFrame, title: str) -> Figure:
         ax.tick_params(axis="x", labelrotation=30)
     fig.suptitle(title)
     return fig
+
+
+def plot_report_card(card: pd.DataFrame, ax: Axes) -> Axes:
+    """改革高分报表: achieved as a percent of each target, green when met, red when not.
+
+    For an at-most target (groups, layers, loss-making share) the bar is target / achieved, so
+    100% or more always means met.
+    """
+    if card.empty:
+        ax.text(0.5, 0.5, "no milestones in this policy", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    at_least = card["sense"] == "at_least"
+    ratio = (card["achieved"] / card["target_value"]).where(
+        at_least, card["target_value"] / card["achieved"]
+    )
+    labels = card["milestone"] + "  " + card["target"]
+    colours = ["tab:green" if met else "tab:red" for met in card["met"]]
+    ax.barh(range(len(card)), 100 * ratio.fillna(0.0).clip(upper=200), color=colours)
+    ax.axvline(100, color="black", lw=1)
+    ax.set_yticks(range(len(card)), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("achieved, % of target (100 = met)")
+    ax.set_title("Report card")
+    return ax
+
+
+def report_card_figure(card: pd.DataFrame, title: str) -> Figure:
+    """The report card on its own figure."""
+    fig = Figure(figsize=(9, 0.35 * max(len(card), 4) + 1.5), layout="constrained")
+    plot_report_card(card, fig.subplots())
+    fig.suptitle(title)
+    return fig

@@ -186,3 +186,20 @@ N_SECTORS = len(SECTORS)
 def sector_array(attr: str) -> np.ndarray:
     """One attribute of every sector as a float array indexed by sector code."""
     return np.array([getattr(s, attr) for s in SECTORS], dtype=np.float64)
+
+
+COMPLEMENTS: dict[str, tuple[str, ...]] = {
+    "urban_investment": ("construction", "real_estate", "utilities", "transport"),
+    "transport": ("urban_investment", "construction", "commerce"),
+    "energy": ("utilities", "manufacturing"),
+    "utilities": ("energy", "urban_investment"),
+    "construction": ("urban_investment", "real_estate", "transport"),
+    "manufacturing": ("energy", "commerce"),
+    "finance": ("services", "real_estate"),
+    "agriculture": ("commerce", "services"),
+    "commerce": ("agriculture", "services", "transport"),
+    "real_estate": ("construction", "urban_investment", "finance"),
+    "services": ("commerce", "finance", "agriculture"),
+}
+"""Complementary sectors for strategic restructuring of groups (upstream/downstream or shared
+customers); an assumption, used when no group shares the weaker group's main sector."""

@@ -11,6 +11,7 @@ payable to its direct parent), so consolidation is a plain sum over a group's me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -166,3 +167,35 @@ class EntityState:
     def ttm_profit(self) -> np.ndarray:
         """Trailing-twelve-month profit of every entity (mn yuan/yr)."""
         return self.profit_hist.sum(axis=0)
+
+
+@dataclass
+class Ledger:
+    """Cumulative portfolio-level flows that no entity's state holds (mn yuan unless noted)."""
+
+    assets_revitalised: float = 0.0
+    """Book value of idle assets revitalised (盘活), sold or put back to productive use."""
+    cash_recovered: float = 0.0
+    """Cash received for revitalised assets."""
+    central_local_cash: float = 0.0
+    """Part of cash_recovered that came through central-local cooperation (央地合作)."""
+    receivables_collected: float = 0.0
+    """Receivables collected (清收债权)."""
+    debt_repaid: float = 0.0
+    """External debt repaid from surplus cash (清偿债务)."""
+    hazards_cleared: float = 0.0
+    """Debt of high-risk subsidiaries paid down by their parents (清除风险隐患)."""
+    decoupled: float = 0.0
+    """Enterprises decoupled from government functions (脱钩), count."""
+    restructuring_cost: float = 0.0
+    """Severance, liquidation, integration, deregistration, decoupling and turnaround costs."""
+    jobs_affected: float = 0.0
+    """Employees whose employer was closed, sold or cut by a merger, persons."""
+    creditor_losses: float = 0.0
+    """Losses of outside creditors in closures and bankruptcies."""
+    actions_deferred: float = 0.0
+    """Proposed restructuring actions refused for lack of capacity, budget or employment cap, count."""
+    one_off_results: float = 0.0
+    """Disposal gains and losses and restructuring costs booked in profit (negative = losses)."""
+    turnarounds_started: float = 0.0
+    """Turnaround programmes started, count."""

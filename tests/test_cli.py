@@ -21,6 +21,9 @@ EXPECTED = {
     "events.parquet",
     "summary.json",
     "headline.png",
+    "report_card.parquet",
+    "report_card.csv",
+    "report_card.png",
 }
 
 
@@ -42,6 +45,10 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert {p.name for p in out.iterdir()} == EXPECTED
     assert "loss_making_share" in proc.stdout and str(out) in proc.stdout
+    assert "report card" in proc.stdout
+    card = pd.read_csv(out / "report_card.csv")
+    assert set(card["milestone"]) == {"2024-03", "2024-06", "2024-12"}
+    assert card.loc[card["milestone"] == "2024-12", "achieved"].isna().all()  # after the run
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert ts["month"].tolist() == list(range(7))
     assert ts["date"].iloc[0] == "2023-12" and ts["date"].iloc[-1] == "2024-06"

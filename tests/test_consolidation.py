@@ -28,7 +28,7 @@ def two_group_model() -> SOEModel:
 
 
 def groups_by_id(model: SOEModel) -> pd.DataFrame:
-    table = group_table(Snapshot.take(model.state, model.equity_start))
+    table = group_table(Snapshot.take(model.state, model.baseline))
     ids = [model.state.ids[r] for r in table.pop("group_row").tolist()]
     return pd.DataFrame(table, index=ids)
 

@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
+from sim.cli import compose_config
 from sim.config import PopulationConfig, SimConfig
 from sim.outputs import run_simulation
 
@@ -68,7 +69,7 @@ def test_single_run_and_sweep_job_agree_exactly(tmp_path):
             check_exact=True,
             obj=name,
         )
-    in_process = tables(SimConfig(seed=5, months=6, population=PopulationConfig(n_entities=300)))
+    in_process = tables(compose_config(*common, "seed=5"))
     assert_frame_equal(
         in_process["timeseries"], pd.read_parquet(single / "timeseries.parquet"), check_exact=True
     )

@@ -29,7 +29,9 @@ SHELL_ASSETS_SHARE = 0.03
 SHELL_COST = 0.4
 """A shell's annual operating cost, mn yuan (registration, audit, a caretaker)."""
 DORMANT_REVENUE_SHARE = 0.15
-"""A dormant entity's revenue relative to its operating draw."""
+"""A dormant entity's revenue and variable cost relative to its operating draw."""
+DORMANT_ASSETS_SHARE = 0.3
+"""A dormant entity's assets relative to its operating draw (much has been run down)."""
 LAYER_SIZE_DECAY = 0.45
 """Log-assets fall by this much per layer below the headquarters."""
 ASSETS_SIGMA = 1.3
@@ -114,6 +116,7 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
     log_assets = -LAYER_SIZE_DECAY * (depth - 1) + ASSETS_SIGMA * rng.standard_normal(n)
     assets = np.exp(log_assets)
     assets[shell] *= SHELL_ASSETS_SHARE
+    assets[dormant] *= DORMANT_ASSETS_SHARE
     assets *= cfg.mean_assets * n / assets.sum()
 
     turnover = sector_array("turnover")[sector] * np.exp(0.35 * rng.standard_normal(n) - 0.06)
@@ -128,7 +131,7 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
     revenue[shell] = 0.0
     operating_cost[shell] = SHELL_COST
     revenue[dormant] *= DORMANT_REVENUE_SHARE
-    operating_cost[dormant] = np.maximum(operating_cost[dormant] * 0.35, SHELL_COST)
+    operating_cost[dormant] = operating_cost[dormant] * DORMANT_REVENUE_SHARE + SHELL_COST
 
     debt = np.clip(
         sector_array("debt_ratio")[sector] + cfg.debt_shift + 0.15 * rng.standard_normal(n),

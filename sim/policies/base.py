@@ -1,0 +1,116 @@
+"""The contract every restructuring rule implements.
+
+A rule reads the model's state and *proposes*; the policy engine (:mod:`sim.policies.engine`)
+admits proposals against the month's constraints (the regulator's processing capacity, the
+restructuring budget, the employment-stability cap) and *applies* them through the model's
+structural operations, which write the event log. Rules may also run continuous programmes that
+change entities' economics without changing the ownership forest (revitalising idle assets,
+decoupling government functions, turnarounds); those charge the budget through the context.
+
+Adding a rule means adding one module with a params dataclass and a :class:`Rule` subclass, and
+listing it in :mod:`sim.policies`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+import numpy as np
+
+from sim.validation import Validated
+
+if TYPE_CHECKING:
+    from sim.model import SOEModel
+
+ActionKind = Literal["close", "transfer_out", "deregister", "merge", "move"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One proposed structural change, with what it costs and whom it affects.
+
+    ``target`` is the absorbing entity (merge) or the new parent (move; -1 makes a new group).
+    ``cost`` is charged to the restructuring budget (mn yuan); ``jobs`` counts employees affected
+    toward the employment-stability cap; ``proceeds`` is cash the parent receives (sale price,
+    liquidation surplus, or a deregistered shell's net assets, which may be negative).
+    """
+
+    kind: ActionKind
+    row: int
+    rule: str
+    reason: str
+    target: int = -1
+    cost: float = 0.0
+    jobs: int = 0
+    proceeds: float = 0.0
+    creditor_loss: float = 0.0
+    synergy: bool = False
+    """A merge whose merger synergy (see :mod:`sim.policies.synergy`) should be scheduled."""
+
+
+@dataclass
+class Budget:
+    """What is left this month of capacity and jobs, and of the whole run's money."""
+
+    capacity: float
+    jobs: float
+    money: float
+
+    def admits(self, action: Action) -> bool:
+        """Whether the action fits in what is left."""
+        return self.capacity >= 1 and action.jobs <= self.jobs and action.cost <= self.money
+
+    def charge(self, action: Action) -> None:
+        """Use up what an admitted action needs."""
+        self.capacity -= 1
+        self.jobs -= action.jobs
+        self.money -= action.cost
+
+    def spend(self, cost: float) -> bool:
+        """Charge a programme's cost if the money is there; False (and nothing charged) if not."""
+        if cost > self.money:
+            return False
+        self.money -= cost
+        return True
+
+
+@dataclass
+class Context:
+    """What a rule sees besides the model: intensity (1, or the surge factor when the portfolio is
+    behind a milestone it drives), the month's budget, and the policy's random stream."""
+
+    intensity: float
+    budget: Budget
+    rng: np.random.Generator
+
+
+class RuleParams(Validated):
+    """Base of each rule's parameters; ``enabled`` switches the rule on."""
+
+    enabled: bool
+
+
+class Rule(ABC):
+    """A restructuring rule. Subclasses set ``family`` and ``implements`` (the policy text)."""
+
+    family: ClassVar[str]
+    implements: ClassVar[str]
+
+    def __init__(self, params: RuleParams) -> None:
+        self.params = params
+
+    @abstractmethod
+    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+        """Run this month's programmes and yield structural proposals, best first.
+
+        The generator is consumed lazily: each yielded action is admitted and applied (or
+        refused) before the next is asked for, so a rule always sees the current state.
+        """
+
+
+def quota(per_month: float, intensity: float) -> int:
+    """Actions a rule may propose this month: its base rate times the intensity, rounded."""
+    return int(np.floor(per_month * intensity + 0.5))

@@ -1,0 +1,72 @@
+"""政企分离 decoupling: government functions move off enterprises (脱钩), under unified supervision.
+
+Implements 政企分离改革攻坚 of the 2024 Chongqing reform (摸清底数、全面"脱钩"、集中统一监管;
+../shared/DOMAIN.md: 22 departments decoupled from 329 enterprises and 41 districts from 747 in
+2024). Each month the regulator decouples up to ``per_month`` enterprises that still carry
+government functions, heaviest burden first: the burden (``gov_cost``) moves back to government
+for a one-off transition cost of ``one_off_months`` months of it, paid by the enterprise and
+charged to the restructuring budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.policies.base import Action, Context, Rule, RuleParams, quota
+
+if TYPE_CHECKING:
+    from sim.model import SOEModel
+
+
+@dataclass(kw_only=True)
+class DecouplingParams(RuleParams):
+    """Parameters of 政企分离."""
+
+    _section: ClassVar[str] = "policy.decoupling"
+    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "per_month": (0.0, None),
+        "one_off_months": (0.0, 120.0),
+    }
+
+    enabled: bool = False
+    per_month: float = 20.0
+    """Enterprises decoupled per month (the regulator's capacity for this work)."""
+    one_off_months: float = 3.0
+    """One-off transition cost, in months of the burden removed."""
+
+
+class Decoupling(Rule):
+    """政企分离: decouple enterprises carrying government functions, heaviest first."""
+
+    family = "decoupling"
+    implements = "政企分离改革攻坚: 全面“脱钩”、集中统一监管 (Chongqing 三攻坚一盘活, 2024)"
+    params: DecouplingParams
+
+    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+        st = model.state
+        rows = np.flatnonzero(st.alive & (st.gov_cost > 0))
+        rows = rows[np.argsort(-st.gov_cost[rows], kind="stable")]
+        for row in rows[: quota(self.params.per_month, ctx.intensity)].tolist():
+            cost = self.params.one_off_months * st.gov_cost[row]
+            if not ctx.budget.spend(cost):
+                model.ledger.actions_deferred += 1
+                continue
+            model.event(
+                "decouple",
+                row,
+                rule=self.family,
+                group=int(st.group[row]),
+                cost=cost,
+                reason="government functions handed back (脱钩)",
+            )
+            st.gov_cost[row] = 0.0
+            st.cash[row] -= cost
+            st.assets[row] -= cost
+            model.book_one_off(row, -cost)
+            model.ledger.decoupled += 1
+            model.ledger.restructuring_cost += cost
+        return iter(())

@@ -1,0 +1,199 @@
+"""止损治亏 loss-cutting: tiered, classified handling of loss-makers.
+
+Implements 分层分类"止损治亏" of the 2024 Chongqing SOE reform (三攻坚一盘活, line 止损、瘦身、提质、
+增效; see ../shared/DOMAIN.md and the seed articles) and 处僵治困 zombie resolution.
+
+Each month every loss-making subsidiary (negative trailing-twelve-month profit) is classified:
+
+- by **cause**: *zombie* (the economy's zombie flag: smoothed losses, interest coverage below 1,
+  kept alive by its parent), *cyclical* (profitable at neutral demand: the loss is the cycle's, and
+  the rule leaves it alone), or *structural* (loss-making even at neutral demand);
+- by **business**: core (主责主业) or non-core;
+- by **layer**: deeper layers are handled first (分层), then larger losses.
+
+Dispositions (一企一案): a structural loss-maker in a core business gets a *turnaround* programme
+(cost reduction that succeeds with probability ``turnaround_success`` after ``turnaround_months``);
+one whose turnaround failed, or a zombie, is *merged into a healthy entity* (兼并重组: profitable,
+solvent, same group and sector) when one exists; otherwise a non-core entity with positive equity is
+*transferred out* (合作转移) and the rest are *closed* (依法关停). ``soft_budget`` hardens the soft
+budget constraint from the reform's start (a lever: lower = harder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.economy import neutral_profit
+from sim.policies import dispositions
+from sim.policies.base import Action, Context, Rule, RuleParams, quota
+from sim.sectors import N_SECTORS
+
+if TYPE_CHECKING:
+    from sim.model import SOEModel
+
+
+@dataclass(kw_only=True)
+class LossCuttingParams(RuleParams):
+    """Parameters of 止损治亏 (money in mn yuan)."""
+
+    _section: ClassVar[str] = "policy.loss_cutting"
+    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "per_month": (0.0, None),
+        "turnaround_months": (1, 120),
+        "soft_budget": (-1.0, 1.0),
+    }
+    _probabilities: ClassVar[tuple[str, ...]] = (
+        "turnaround_cost_cut", "turnaround_success", "turnaround_cost",
+    )  # fmt: skip
+
+    enabled: bool = False
+    per_month: float = 40.0
+    """Loss-makers taken in hand per month (turnarounds started plus dispositions proposed)."""
+    turnaround_cost_cut: float = 0.08
+    """Share of operating cost removed by a successful turnaround."""
+    turnaround_success: float = 0.5
+    """Probability that a turnaround succeeds."""
+    turnaround_months: int = 6
+    """Months until a turnaround's outcome is known."""
+    turnaround_cost: float = 0.01
+    """One-off cost of a turnaround, share of annual operating cost."""
+    soft_budget: float = -1.0
+    """Soft-budget share under the reform (硬化预算约束); -1 leaves the economy's value."""
+
+
+class LossCutting(Rule):
+    """止损治亏: classify loss-makers, turn around, merge, transfer out or close them."""
+
+    family = "loss_cutting"
+    implements = "分层分类“止损治亏”; 处僵治困 (Chongqing 三攻坚一盘活, 2024)"
+    params: LossCuttingParams
+
+    def __init__(self, params: LossCuttingParams, disposal: dispositions.DisposalParams) -> None:
+        super().__init__(params)
+        self.disposal = disposal
+        self.due: dict[int, tuple[int, bool]] = {}
+        """Turnarounds under way: row -> (month the outcome is known, succeeds)."""
+        self.failed: set[int] = set()
+        """Rows whose turnaround failed: next time they are disposed of."""
+
+    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+        p = self.params
+        if p.soft_budget >= 0:
+            model.economy.soft_budget = p.soft_budget
+        self._resolve_turnarounds(model)
+        st = model.state
+        ttm = st.ttm_profit()
+        candidates = np.flatnonzero(st.alive & (st.parent >= 0) & (st.status == 0) & (ttm < 0))
+        if candidates.size == 0:
+            return
+        cyclical = ~st.zombie[candidates] & (
+            neutral_profit(st, model.config.economy)[candidates] > 0
+        )
+        candidates = candidates[~cyclical]
+        order = np.lexsort((ttm[candidates], -st.layer[candidates]))
+        absorbers = healthy_absorbers(model)
+        taken = 0
+        for row in candidates[order].tolist():
+            if taken >= quota(p.per_month, ctx.intensity):
+                return
+            if not st.alive[row] or row in self.due:
+                continue
+            taken += 1
+            if st.core[row] and not st.zombie[row] and row not in self.failed:
+                self._start_turnaround(model, row, ctx)
+                continue
+            yield self._dispose(model, row, absorbers)
+
+    def _dispose(self, model: SOEModel, row: int, absorbers: dict[int, int]) -> Action:
+        st = model.state
+        cause = "zombie" if st.zombie[row] else "structural loss"
+        into = absorbers.get(int(st.group[row]) * N_SECTORS + int(st.sector[row]), -1)
+        if into >= 0 and st.alive[into] and not model.is_ancestor(row, into):
+            return dispositions.absorb(
+                model,
+                row,
+                into,
+                self.disposal,
+                rule=self.family,
+                reason=f"{cause}: merged into a healthy entity (兼并重组)",
+            )
+        if not st.core[row] and st.assets[row] > st.liabilities[row]:
+            return dispositions.transfer_out(
+                model,
+                row,
+                self.disposal,
+                rule=self.family,
+                reason=f"{cause}, non-core: transferred out (合作转移)",
+            )
+        return dispositions.close(
+            model,
+            row,
+            self.disposal,
+            rule=self.family,
+            reason=f"{cause}: lawful closure (依法关停)",
+        )
+
+    def _start_turnaround(self, model: SOEModel, row: int, ctx: Context) -> None:
+        st = model.state
+        cost = self.params.turnaround_cost * 12.0 * st.operating_cost[row]
+        if not ctx.budget.spend(cost):
+            model.ledger.actions_deferred += 1
+            return
+        success = bool(ctx.rng.random() < self.params.turnaround_success)
+        self.due[row] = (model.month + self.params.turnaround_months, success)
+        st.cash[row] -= cost
+        st.assets[row] -= cost
+        model.book_one_off(row, -cost)
+        model.ledger.restructuring_cost += cost
+        model.ledger.turnarounds_started += 1
+        model.event(
+            "turnaround",
+            row,
+            rule=self.family,
+            reason="structural loss, core: turnaround programme started",
+            group=int(st.group[row]),
+            cost=cost,
+        )
+
+    def _resolve_turnarounds(self, model: SOEModel) -> None:
+        st = model.state
+        for row, (month, success) in sorted(self.due.items()):
+            if month > model.month:
+                continue
+            del self.due[row]
+            if not st.alive[row]:
+                continue
+            if success:
+                keep = 1.0 - self.params.turnaround_cost_cut
+                st.fixed_cost[row] *= keep
+                st.var_cost_ratio[row] *= keep
+            else:
+                self.failed.add(row)
+            model.event(
+                "turnaround",
+                row,
+                rule=self.family,
+                group=int(st.group[row]),
+                reason="turnaround succeeded" if success else "turnaround failed",
+            )
+
+
+def healthy_absorbers(model: SOEModel) -> dict[int, int]:
+    """For each (group, sector) key ``group * N_SECTORS + sector``, the largest healthy entity:
+    operating, profitable over twelve months, solvent on its own books, not a zombie."""
+    st = model.state
+    healthy = np.flatnonzero(
+        st.alive & (st.status == 0) & ~st.zombie & (st.ttm_profit() > 0) & (st.solo_equity() > 0)
+    )
+    if healthy.size == 0:
+        return {}
+    healthy = healthy[np.argsort(st.assets[healthy], kind="stable")]
+    keys = st.group[healthy] * N_SECTORS + st.sector[healthy]
+    # np.unique on the reversed order keeps the last (largest) entity of each key.
+    uniq, first = np.unique(keys[::-1], return_index=True)
+    best = healthy[::-1][first]
+    return dict(zip(uniq.tolist(), best.tolist(), strict=True))

@@ -1,0 +1,198 @@
+"""Milestone targets, the surge before a deadline (突击), and the report card (改革高分报表).
+
+The 2024 reform set quantified targets due at the end of March, June and December (../shared/
+DOMAIN.md). A milestone is a month (``YYYY-MM``: due at its end) with targets named in
+:data:`TARGETS`; each target is read off the run's monthly timeseries. When ``surge`` is on and a
+deadline is at most ``window_months`` away, every rule family that drives a target not yet met
+works at ``factor`` times its normal rate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+
+from sim.validation import Validated, check
+
+
+@dataclass(frozen=True)
+class Target:
+    """A kind of target: which indicator it reads, which way is better, which rules drive it."""
+
+    indicator: str
+    sense: Literal["at_least", "at_most"]
+    drivers: tuple[str, ...]
+    unit: str
+    meaning: str
+
+    def met(self, achieved: float, target: float) -> bool:
+        """Whether ``achieved`` meets ``target``."""
+        if achieved != achieved:  # NaN: not reached within the run
+            return False
+        return achieved >= target if self.sense == "at_least" else achieved <= target
+
+
+TARGETS: dict[str, Target] = {
+    "entities_cut": Target(
+        "entities_cut_share",
+        "at_least",
+        ("slimming", "loss_cutting", "quality"),
+        "share",
+        "net cut in legal entities since the start (减数量)",
+    ),
+    "groups": Target("groups", "at_most", ("quality",), "count", "groups (集团) left"),
+    "loss_making_share": Target(
+        "loss_making_share",
+        "at_most",
+        ("loss_cutting",),
+        "share",
+        "share of loss-making entities (亏损面)",
+    ),
+    "losses_cut": Target(
+        "losses_cut_share",
+        "at_least",
+        ("loss_cutting",),
+        "share",
+        "cut in loss-makers' losses since the start (减亏损)",
+    ),
+    "max_layer": Target(
+        "max_layer", "at_most", ("slimming",), "layer", "deepest management layer (减层级)"
+    ),
+    "assets_revitalised": Target(
+        "assets_revitalised",
+        "at_least",
+        ("efficiency",),
+        "mn yuan",
+        "idle assets revitalised since the start (盘活)",
+    ),
+    "decoupled": Target(
+        "decoupled",
+        "at_least",
+        ("decoupling",),
+        "count",
+        "enterprises decoupled from government functions (脱钩)",
+    ),
+}
+"""The targets a milestone may set."""
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(kw_only=True)
+class Milestone(Validated):
+    """Targets due at the end of month ``date`` (YYYY-MM)."""
+
+    _section: ClassVar[str] = "policy.milestones"
+    date: str = "2024-12"
+    targets: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check(
+            self._section,
+            "date",
+            bool(_MONTH.match(self.date)),
+            "a month written YYYY-MM",
+            self.date,
+        )
+        for name, value in self.targets.items():
+            check(
+                self._section,
+                f"{self.date}.targets",
+                name in TARGETS,
+                f"one of {sorted(TARGETS)}",
+                name,
+            )
+            check(
+                self._section,
+                f"{self.date}.targets.{name}",
+                value == value and value >= 0,
+                "a number >= 0",
+                value,
+            )
+
+    def month_index(self, start: str) -> int:
+        """Simulated month at whose end this milestone falls (1 = the start month)."""
+        y0, m0 = map(int, start.split("-"))
+        y, m = map(int, self.date.split("-"))
+        return (y - y0) * 12 + (m - m0) + 1
+
+
+@dataclass(kw_only=True)
+class SurgeParams(Validated):
+    """突击: rules driving an unmet target work harder as its deadline nears."""
+
+    _section: ClassVar[str] = "policy.surge"
+    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "window_months": (0, 24),
+        "factor": (1.0, 20.0),
+    }
+
+    enabled: bool = False
+    window_months: int = 2
+    """Months before a deadline in which the surge applies."""
+    factor: float = 1.5
+    """Multiplier on the rates of rule families driving an unmet target."""
+
+
+def surge_intensity(
+    milestones: list[Milestone], surge: SurgeParams, start: str, month: int,
+    latest: dict[str, float] | None,
+) -> dict[str, float]:  # fmt: skip
+    """Intensity per rule family for ``month`` given the latest recorded indicators."""
+    out: dict[str, float] = {}
+    if not surge.enabled or latest is None:
+        return out
+    for ms in milestones:
+        due = ms.month_index(start)
+        if not 0 <= due - month < surge.window_months + 1:
+            continue
+        for name, value in ms.targets.items():
+            target = TARGETS[name]
+            if not target.met(float(latest.get(target.indicator, np.nan)), value):
+                for family in target.drivers:
+                    out[family] = surge.factor
+    return out
+
+
+def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: str) -> pd.DataFrame:
+    """改革高分报表: per milestone and target, the target, what was achieved, and whether it was met.
+
+    A milestone after the end of the run is listed with ``achieved`` NaN and ``met`` False.
+    """
+    rows = []
+    by_month = timeseries.set_index("month")
+    for ms in sorted(milestones, key=lambda m: m.date):
+        month = ms.month_index(start)
+        for name, value in ms.targets.items():
+            t = TARGETS[name]
+            achieved = (
+                float(by_month.loc[month, t.indicator]) if month in by_month.index else float("nan")
+            )
+            rows.append(
+                {
+                    "milestone": ms.date,
+                    "target": name,
+                    "indicator": t.indicator,
+                    "sense": t.sense,
+                    "target_value": float(value),
+                    "achieved": achieved,
+                    "met": t.met(achieved, value),
+                    "unit": t.unit,
+                }
+            )
+    columns = [
+        "milestone",
+        "target",
+        "indicator",
+        "sense",
+        "target_value",
+        "achieved",
+        "met",
+        "unit",
+    ]
+    return pd.DataFrame(rows, columns=columns).astype({"met": bool})

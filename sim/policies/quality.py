@@ -1,0 +1,202 @@
+"""提质 quality: optimised restructuring (优化重组) of groups and businesses.
+
+Implements the 提质 line of the 2024 Chongqing SOE reform (三攻坚一盘活; ../shared/DOMAIN.md):
+strategic restructuring of whole groups (战略性重组), professional integration (专业化整合: like
+businesses move to the group whose core business they are) and the limit of ``max_core`` core
+businesses (主责主业) per group (Chongqing: each group ≤ 3), with non-core businesses divested.
+
+Each month:
+
+1. **Strategic restructuring.** While there are more groups than ``target_groups``, up to
+   ``group_mergers_per_month`` times: the weakest group (lowest sum of its size rank and its ROE
+   rank: small and unhealthy first) joins the largest group in the same main sector (the
+   headquarters' sector), else in a complementary sector (``sim.sectors.COMPLEMENTS``), else the
+   largest group. ``merger_mode`` ``absorb``: the weaker HQ is absorbed and its subsidiaries report
+   to the stronger HQ; ``subsidiary``: the weaker HQ becomes a second-layer subsidiary.
+2. **Core businesses.** A group's core businesses are the HQ's sector and its largest sectors by
+   revenue, ``max_core`` in all; every entity's ``core`` flag follows.
+3. **Professional integration.** Up to ``integrations_per_month`` non-core subsidiaries (largest
+   first) move to the headquarters of the group with the largest revenue in their sector among
+   groups where it is core; with no such group they are divested (``divest``): transferred out if
+   they have positive equity, otherwise closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.policies import dispositions
+from sim.policies.base import Action, Context, Rule, RuleParams, quota
+from sim.sectors import COMPLEMENTS, N_SECTORS, SECTOR_CODE
+from sim.validation import check
+
+if TYPE_CHECKING:
+    from sim.model import SOEModel
+
+
+@dataclass(kw_only=True)
+class QualityParams(RuleParams):
+    """Parameters of 优化重组."""
+
+    _section: ClassVar[str] = "policy.quality"
+    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "target_groups": (1, None),
+        "group_mergers_per_month": (0.0, None),
+        "max_core": (1, 11),
+        "integrations_per_month": (0.0, None),
+    }
+
+    enabled: bool = False
+    target_groups: int = 38
+    """Strategic restructuring continues while there are more groups than this."""
+    group_mergers_per_month: float = 2.0
+    """Group mergers per month at most."""
+    merger_mode: str = "absorb"
+    """``absorb`` (the weaker HQ is absorbed) or ``subsidiary`` (it becomes a subsidiary)."""
+    max_core: int = 3
+    """Core businesses (sectors) per group at most."""
+    integrations_per_month: float = 20.0
+    """Non-core subsidiaries integrated into another group or divested per month."""
+    divest: bool = True
+    """Divest non-core subsidiaries that no group has as a core business."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check(
+            self._section,
+            "merger_mode",
+            self.merger_mode in ("absorb", "subsidiary"),
+            "'absorb' or 'subsidiary'",
+            self.merger_mode,
+        )
+
+
+class Quality(Rule):
+    """优化重组: merge groups, set core businesses, integrate or divest non-core subsidiaries."""
+
+    family = "quality"
+    implements = "优化重组: 战略性重组、专业化整合, 主业≤3 (Chongqing 三攻坚一盘活, 2024)"
+    params: QualityParams
+
+    def __init__(self, params: QualityParams, disposal: dispositions.DisposalParams) -> None:
+        super().__init__(params)
+        self.disposal = disposal
+
+    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+        p = self.params
+        for _ in range(quota(p.group_mergers_per_month, ctx.intensity)):
+            action = self._group_merger(model)
+            if action is None:
+                break
+            yield action
+        home = self._update_core(model)
+        yield from self._integrations(model, home, quota(p.integrations_per_month, ctx.intensity))
+
+    def _group_merger(self, model: SOEModel) -> Action | None:
+        st = model.state
+        hq = np.flatnonzero(st.alive & (st.parent < 0))
+        if hq.size <= max(self.params.target_groups, 1):
+            return None
+        live = np.flatnonzero(st.alive)
+        assets = np.bincount(st.group[live], weights=st.assets[live], minlength=st.n)[hq]
+        equity = (
+            assets - np.bincount(st.group[live], weights=st.liabilities[live], minlength=st.n)[hq]
+        )
+        ttm = st.ttm_profit()
+        profit = np.bincount(st.group[live], weights=ttm[live], minlength=st.n)[hq]
+        roe = np.where(equity > 0, profit / np.maximum(equity, 1e-9), -1.0)
+        score = np.argsort(np.argsort(assets, kind="stable"), kind="stable") + np.argsort(
+            np.argsort(roe, kind="stable"), kind="stable"
+        )
+        weak = int(np.argmin(score))
+        others = np.delete(np.arange(hq.size), weak)
+        sector = st.sector[hq]
+        acquirer = -1
+        for wanted in (
+            [int(sector[weak])],
+            [SECTOR_CODE[s] for s in COMPLEMENTS.get(_name(int(sector[weak])), ())],
+        ):
+            pool = others[np.isin(sector[others], wanted)]
+            if pool.size:
+                acquirer = int(pool[np.argmax(assets[pool])])
+                break
+        if acquirer < 0:
+            acquirer = int(others[np.argmax(assets[others])])
+        row, into = int(hq[weak]), int(hq[acquirer])
+        reason = (
+            f"strategic restructuring (战略性重组): weakest group joins "
+            f"{st.ids[into]} ({_name(int(sector[acquirer]))})"
+        )
+        if self.params.merger_mode == "absorb":
+            return dispositions.absorb(
+                model, row, into, self.disposal, rule=self.family, reason=reason
+            )
+        return dispositions.move(row, into, rule=self.family, reason=reason)
+
+    def _update_core(self, model: SOEModel) -> dict[int, int]:
+        """Set every entity's core flag; returns, for each sector that some group has as a core
+        business, the HQ row of the group with the largest revenue in it."""
+        st = model.state
+        live = np.flatnonzero(st.alive)
+        groups, inverse = np.unique(st.group[live], return_inverse=True)
+        revenue = np.zeros((groups.size, N_SECTORS))
+        np.add.at(revenue, (inverse, st.sector[live]), 12.0 * st.revenue_base[live] + 1e-9)
+        boosted = revenue.copy()
+        boosted[np.arange(groups.size), st.sector[groups]] = np.inf  # the HQ's sector is core
+        top = np.argsort(-boosted, axis=1, kind="stable")[:, : self.params.max_core]
+        is_core = np.zeros((groups.size, N_SECTORS), dtype=bool)
+        np.put_along_axis(is_core, top, True, axis=1)
+        is_core &= boosted > 0
+        st.core[live] = is_core[inverse, st.sector[live]]
+        core_revenue = np.where(is_core, revenue, -1.0)
+        best = np.argmax(core_revenue, axis=0)
+        return {s: int(groups[best[s]]) for s in range(N_SECTORS) if is_core[best[s], s]}
+
+    def _integrations(self, model: SOEModel, home: dict[int, int], limit: int) -> Iterator[Action]:
+        st = model.state
+        rows = np.flatnonzero(st.alive & (st.parent >= 0) & ~st.core)
+        if rows.size == 0 or limit <= 0:
+            return
+        taken = 0
+        for row in rows[np.argsort(-st.assets[rows], kind="stable")].tolist():
+            if taken >= limit:
+                return
+            if not st.alive[row] or st.core[row]:
+                continue
+            taken += 1
+            target = home.get(int(st.sector[row]), -1)
+            label = _name(int(st.sector[row]))
+            if target >= 0 and target != st.group[row] and st.alive[target]:
+                yield dispositions.move(
+                    row,
+                    target,
+                    rule=self.family,
+                    reason=f"non-core {label}: integrated into {st.ids[target]} (专业化整合)",
+                )
+            elif self.params.divest and target < 0:
+                if st.assets[row] > st.liabilities[row]:
+                    yield dispositions.transfer_out(
+                        model,
+                        row,
+                        self.disposal,
+                        rule=self.family,
+                        reason=f"non-core {label}: divested (剥离)",
+                    )
+                else:
+                    yield dispositions.close(
+                        model,
+                        row,
+                        self.disposal,
+                        rule=self.family,
+                        reason=f"non-core {label}, insolvent: closed",
+                    )
+
+
+def _name(code: int) -> str:
+    from sim.sectors import SECTOR_NAMES
+
+    return SECTOR_NAMES[code]

@@ -1,0 +1,151 @@
+"""瘦身健体 slimming: fewer management layers (减层级) and fewer legal entities (减数量).
+
+Implements the 瘦身 line of the 2024 Chongqing SOE reform (三攻坚一盘活; 三减: 减层级、减数量) and the
+national 瘦身健体 drive described in ../shared/DOMAIN.md (central SOEs: all groups within 5
+management layers by 2019; 2022 target ≤ 4 management layers).
+
+Each month, in this order, up to ``per_month`` (times the surge intensity) proposals:
+
+1. **Deregister** shells (空壳) and, if ``deregister_dormant``, dormant entities (休眠): the parent
+   takes their net assets or settles their debts;
+2. **Cap layers** at ``max_layers``: an entity one layer too deep is absorbed into its parent when
+   it is small (assets below ``absorb_below``) or in its parent's sector, and otherwise moved up
+   (划转) to its grandparent with its subtree; deeper entities follow in later months;
+3. **Absorb small siblings**: subsidiaries of one parent in the same sector with assets below
+   ``sibling_below`` are merged into the largest of them.
+
+New subsidiaries need approval (严控新设): only ``entry_approval`` of the economy's proposed
+entries go ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.policies import dispositions
+from sim.policies.base import Action, Context, Rule, RuleParams, quota
+from sim.sectors import N_SECTORS
+
+if TYPE_CHECKING:
+    from sim.model import SOEModel
+
+OPERATING, SHELL, DORMANT = 0, 1, 2
+
+
+@dataclass(kw_only=True)
+class SlimmingParams(RuleParams):
+    """Parameters of 瘦身健体 (money in mn yuan)."""
+
+    _section: ClassVar[str] = "policy.slimming"
+    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "per_month": (0.0, None),
+        "max_layers": (1, 30),
+        "absorb_below": (0.0, None),
+        "sibling_below": (0.0, None),
+    }
+    _probabilities: ClassVar[tuple[str, ...]] = ("entry_approval",)
+
+    enabled: bool = False
+    per_month: float = 60.0
+    """Slimming proposals per month."""
+    max_layers: int = 5
+    """Deepest management layer allowed (1 = group HQ)."""
+    deregister_dormant: bool = True
+    """Deregister dormant entities as well as shells."""
+    absorb_below: float = 100.0
+    """An over-deep entity with fewer assets than this (mn yuan) is absorbed, not moved up."""
+    sibling_below: float = 50.0
+    """Same-sector siblings with fewer assets than this (mn yuan) are merged together."""
+    entry_approval: float = 1.0
+    """Share of proposed new subsidiaries approved (严控新设); 1 = no restriction."""
+
+
+class Slimming(Rule):
+    """瘦身健体: deregister shells, cap layers, absorb small siblings, restrict new entities."""
+
+    family = "slimming"
+    implements = "瘦身健体: 减层级、减数量 (Chongqing 三攻坚一盘活, 2024; 三清三减三增)"
+    params: SlimmingParams
+
+    def __init__(self, params: SlimmingParams, disposal: dispositions.DisposalParams) -> None:
+        super().__init__(params)
+        self.disposal = disposal
+
+    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+        limit = quota(self.params.per_month, ctx.intensity)
+        taken = 0
+        for proposals in (self._deregistrations, self._layer_cap, self._sibling_mergers):
+            for action in proposals(model):
+                if taken >= limit:
+                    return
+                if model.state.alive[action.row] and (
+                    action.target < 0 or model.state.alive[action.target]
+                ):
+                    taken += 1
+                    yield action
+
+    def _deregistrations(self, model: SOEModel) -> Iterator[Action]:
+        st = model.state
+        kinds = [SHELL, DORMANT] if self.params.deregister_dormant else [SHELL]
+        rows = np.flatnonzero(st.alive & (st.parent >= 0) & np.isin(st.status, kinds))
+        for row in rows[np.argsort(-st.layer[rows], kind="stable")].tolist():
+            label = "shell (空壳)" if st.status[row] == SHELL else "dormant (休眠)"
+            yield dispositions.deregister(
+                model, row, self.disposal, rule=self.family, reason=f"{label}: deregistered (注销)"
+            )
+
+    def _layer_cap(self, model: SOEModel) -> Iterator[Action]:
+        st = model.state
+        cap = self.params.max_layers
+        rows = np.flatnonzero(st.alive & (st.layer == cap + 1))
+        for row in rows[np.argsort(st.assets[rows], kind="stable")].tolist():
+            parent = int(st.parent[row])
+            if st.assets[row] < self.params.absorb_below or st.sector[row] == st.sector[parent]:
+                yield dispositions.absorb(
+                    model,
+                    row,
+                    parent,
+                    self.disposal,
+                    rule=self.family,
+                    reason=f"layer {cap + 1} above cap {cap}: absorbed by parent (减层级)",
+                )
+            else:
+                yield dispositions.move(
+                    row,
+                    int(st.parent[parent]),
+                    rule=self.family,
+                    reason=f"layer {cap + 1} above cap {cap}: moved up (划转)",
+                )
+
+    def _sibling_mergers(self, model: SOEModel) -> Iterator[Action]:
+        st = model.state
+        rows = np.flatnonzero(
+            st.alive
+            & (st.parent >= 0)
+            & (st.status == OPERATING)
+            & (st.assets < self.params.sibling_below)
+        )
+        if rows.size < 2:
+            return
+        keys = st.parent[rows] * N_SECTORS + st.sector[rows]
+        order = np.lexsort((-st.assets[rows], keys))
+        rows, keys = rows[order], keys[order]
+        first = np.r_[True, keys[1:] != keys[:-1]]
+        head = rows[np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))]
+        for row, into in zip(rows[~first].tolist(), head[~first].tolist(), strict=True):
+            yield dispositions.absorb(
+                model,
+                row,
+                into,
+                self.disposal,
+                rule=self.family,
+                reason="small same-sector sibling absorbed (减数量)",
+            )
+
+    def approve(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Which of ``n`` proposed new subsidiaries are approved."""
+        return rng.random(n) < self.params.entry_approval
