@@ -68,8 +68,8 @@ class PopulationConfig(_Validated):
     gov_function_share: float = 0.12
     idle_share: float = 0.07
     intra_loan_share: float = 0.05
-    margin_shift: float = 0.03
-    margin_dispersion: float = 1.0
+    margin_shift: float = 0.006
+    margin_dispersion: float = 0.5
     debt_shift: float = -0.06
 
     def __post_init__(self) -> None:

@@ -75,9 +75,17 @@ def neutral_profit(state: EntityState, econ: EconomyConfig) -> np.ndarray:
 class Economy:
     """Holds the sector demand state and advances the economy one month at a time."""
 
-    def __init__(self, econ: EconomyConfig, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        econ: EconomyConfig,
+        rng: np.random.Generator,
+        demand_rng: np.random.Generator | None = None,
+    ) -> None:
         self.cfg = econ
         self.rng = rng
+        """Entity-level draws: entity shocks, market exits, entries."""
+        self.demand_rng = demand_rng if demand_rng is not None else rng
+        """Sector demand draws only, so the macro path is the same under every policy."""
         self.soft_budget = econ.soft_budget
         """Share of subsidiaries' shortfalls parents cover; a policy may harden it (lower it)."""
         self.demand = np.zeros(N_SECTORS)
@@ -127,8 +135,8 @@ class Economy:
     def step(self, state: EntityState, month: int) -> None:
         """Advance demand, book the month's profit and loss, apply the soft budget constraint."""
         cfg, rng = self.cfg, self.rng
-        common = rng.standard_normal()
-        own = rng.standard_normal(N_SECTORS)
+        common = self.demand_rng.standard_normal()
+        own = self.demand_rng.standard_normal(N_SECTORS)
         rho = cfg.demand_persistence
         shock = np.sqrt(cfg.demand_correlation) * common + np.sqrt(1 - cfg.demand_correlation) * own
         self.demand = rho * self.demand + np.sqrt(1 - rho**2) * self._sector_vol * shock

@@ -35,9 +35,11 @@ from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTORS
 from sim.state import FATE_CODE, FATES, HISTORY_MONTHS, EntityState, Ledger
 from sim.tree import tree_depths, tree_roots
 
-STREAMS = ("population", "economy", "policy")
-"""Independent random streams spawned from the run seed, so that e.g. a policy change does not
-alter the population or the economy's shocks."""
+STREAMS = ("population", "economy", "policy", "demand")
+"""Independent random streams spawned from the run seed. The sector demand path ("demand") draws
+nothing that depends on the state, so two policies run with the same seed face the same macro
+environment (common random numbers: compare plans seed by seed); the population, the entity-level
+economy ("economy") and the rules' own draws ("policy") have their own streams too."""
 
 
 _ADDITIVE = (
@@ -148,7 +150,7 @@ class SOEModel(mesa.Model):
         """Entities founded during the run are numbered on from the largest N-number in the roster,
         so a reloaded end-of-run table never sees an id again."""
         self._load(roster)
-        self.economy = Economy(config.economy, self.streams["economy"])
+        self.economy = Economy(config.economy, self.streams["economy"], self.streams["demand"])
         self.economy.initialise(self.state)
         self.events = EventLog()
         self.ledger = Ledger()
