@@ -12,8 +12,8 @@ Each month every loss-making subsidiary (negative trailing-twelve-month profit) 
 - by **layer**: deeper layers are handled first (分层), then larger losses.
 
 Dispositions (一企一案): a structural loss-maker in a core business gets a *turnaround* programme
-(cost reduction that succeeds with probability ``turnaround_success`` after ``turnaround_months``);
-one whose turnaround failed, or a zombie, is *merged into a healthy entity* (兼并重组: profitable,
+(cost reduction that succeeds with probability ``turnaround_success`` after ``turnaround_months``;
+one programme per entity); one still loss-making after its turnaround, or a zombie, is *merged into a healthy entity* (兼并重组: profitable,
 solvent, same group and sector) when one exists; otherwise a non-core entity with positive equity is
 *transferred out* (合作转移) and the rest are *closed* (依法关停). ``soft_budget`` hardens the soft
 budget constraint from the reform's start (a lever: lower = harder).
@@ -77,8 +77,9 @@ class LossCutting(Rule):
         self.disposal = disposal
         self.due: dict[int, tuple[int, bool]] = {}
         """Turnarounds under way: row -> (month the outcome is known, succeeds)."""
-        self.failed: set[int] = set()
-        """Rows whose turnaround failed: next time they are disposed of."""
+        self.tried: set[int] = set()
+        """Rows that have had their turnaround: if still structurally loss-making, they are
+        disposed of next time (one turnaround per entity)."""
 
     def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
         p = self.params
@@ -103,7 +104,7 @@ class LossCutting(Rule):
             if not st.alive[row] or row in self.due:
                 continue
             taken += 1
-            if st.core[row] and not st.zombie[row] and row not in self.failed:
+            if st.core[row] and not st.zombie[row] and row not in self.tried:
                 self._start_turnaround(model, row, ctx)
                 continue
             yield self._dispose(model, row, absorbers)
@@ -167,12 +168,11 @@ class LossCutting(Rule):
             del self.due[row]
             if not st.alive[row]:
                 continue
+            self.tried.add(row)
             if success:
                 keep = 1.0 - self.params.turnaround_cost_cut
                 st.fixed_cost[row] *= keep
                 st.var_cost_ratio[row] *= keep
-            else:
-                self.failed.add(row)
             model.event(
                 "turnaround",
                 row,

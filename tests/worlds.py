@@ -1,0 +1,40 @@
+"""Hand-built worlds for rule tests: a few named entities under a calm, deterministic economy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from conftest import calm_economy
+
+from sim.config import PopulationConfig, SimConfig
+from sim.model import SOEModel
+from sim.policies import PolicyConfig
+from sim.population.roster import validate_roster
+
+DEFAULTS: dict[str, Any] = {
+    "sector": "manufacturing", "assets": 100.0, "liabilities": 50.0, "revenue": 120.0,
+    "operating_cost": 100.0, "employees": 10, "cash": 10.0, "status": "operating",
+}  # fmt: skip
+
+
+def entity(id_: str, parent: str = "", **fields: Any) -> dict[str, Any]:
+    """One roster row; unspecified fields take DEFAULTS (a small profitable manufacturer)."""
+    return {"id": id_, "parent_id": parent, "name": f"企业{id_}", **DEFAULTS, **fields}
+
+
+def world(rows: list[dict[str, Any]], policy: PolicyConfig | None = None,
+          **economy: float) -> SOEModel:  # fmt: skip
+    """A model of these entities under ``policy`` (default: none) and the calm economy."""
+    roster = validate_roster(pd.DataFrame(rows), source="world")
+    cfg = SimConfig(seed=7, months=24, population=PopulationConfig(source="roster", path="-"),
+                    economy=calm_economy(**economy), policy=policy or PolicyConfig())
+    return SOEModel(cfg, roster=roster)
+
+
+def events(model: SOEModel, *ops: str) -> list[tuple[str, str, str, str]]:
+    """(op, entity, target, rule) of the logged events, optionally only these operations."""
+    frame = model.events.to_frame()
+    if ops:
+        frame = frame[frame["op"].isin(ops)]
+    return list(frame[["op", "entity_id", "target_id", "rule"]].itertuples(index=False, name=None))
