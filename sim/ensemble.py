@@ -45,7 +45,11 @@ def run_ensemble(
     if processes == 1 or len(jobs) == 1:
         results = [_one(job) for job in jobs]
     else:
-        with ProcessPoolExecutor(processes, mp_context=mp.get_context("fork")) as pool:
+        # forkserver: forking this (multi-threaded) process is unsafe; the server imports the
+        # package once and forks cheap workers from it.
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.ensemble"])
+        with ProcessPoolExecutor(processes, mp_context=ctx) as pool:
             results = list(pool.map(_one, jobs, chunksize=max(1, len(jobs) // (4 * processes))))
     ts = pd.concat([r[0] for r in results], ignore_index=True)
     cards = pd.concat([r[1] for r in results], ignore_index=True)

@@ -125,3 +125,34 @@ def report_card_figure(card: pd.DataFrame, title: str) -> Figure:
     plot_report_card(card, fig.subplots())
     fig.suptitle(title)
     return fig
+
+
+def plot_fan(bands_table: pd.DataFrame, ax: Axes, label: str = "") -> Axes:
+    """One line per scenario (mean over seeds) with its 5-95% band, from
+    :func:`sim.analysis.bands`."""
+    for i, (scenario, g) in enumerate(bands_table.groupby("scenario", sort=False)):
+        dates = _dates(g)
+        ax.plot(dates, g["mean"], color=f"C{i}", label=str(scenario))
+        ax.fill_between(dates, g["low"], g["high"], color=f"C{i}", alpha=0.15, lw=0)
+    ax.set_title(label)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_target_chances(chances: pd.DataFrame, ax: Axes) -> Axes:
+    """Chance of meeting each milestone target, per scenario (from
+    :func:`sim.analysis.target_probability`)."""
+    table = chances.pivot_table(index=["milestone", "target"], columns="scenario",
+                                values="chance_met", sort=True)
+    labels = [f"{m}  {t}" for m, t in table.index]
+    width = 0.8 / max(len(table.columns), 1)
+    for i, scenario in enumerate(table.columns):
+        ax.barh([y + i * width for y in range(len(table))], 100 * table[scenario], height=width,
+                color=f"C{i}", label=str(scenario))
+    ax.set_yticks([y + 0.4 - width / 2 for y in range(len(table))], labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("seeds meeting the target, %")
+    ax.set_title("Chance of meeting each milestone target")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
