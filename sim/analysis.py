@@ -50,8 +50,12 @@ def target_probability(cards: pd.DataFrame) -> pd.DataFrame:
     """Share of seeds in which each milestone target was met, by scenario (the planner's "how
     sure are we" for the report card)."""
     grouped = cards.groupby(["scenario", "milestone", "target"], sort=True)
-    out = grouped.agg(target_value=("target_value", "first"), achieved_mean=("achieved", "mean"),
-                      chance_met=("met", "mean"), seeds=("met", "size"))
+    out = grouped.agg(
+        target_value=("target_value", "first"),
+        achieved_mean=("achieved", "mean"),
+        chance_met=("met", "mean"),
+        seeds=("met", "size"),
+    )
     return out.reset_index()
 
 
@@ -65,7 +69,9 @@ def paired_comparison(ts: pd.DataFrame, baseline: str, date: str,
     """
     at = ts[ts["date"] == date].set_index(["scenario", "seed"])
     if at.empty:
-        raise ValueError(f"no month dated {date} in the runs ({ts['date'].min()} to {ts['date'].max()})")
+        raise ValueError(
+            f"no month dated {date} in the runs ({ts['date'].min()} to {ts['date'].max()})"
+        )
     if baseline not in at.index.get_level_values("scenario"):
         raise ValueError(f"baseline {baseline!r} is not among the scenarios")
     base = at.loc[baseline]
@@ -77,9 +83,17 @@ def paired_comparison(ts: pd.DataFrame, baseline: str, date: str,
         for name in indicators:
             diff = (other[name] - base[name]).dropna()
             better = -diff if name in LOWER_IS_BETTER else diff
-            rows.append({"scenario": scenario, "baseline": baseline, "date": date,
-                         "indicator": name, "mean_diff": diff.mean(),
-                         "diff_p5": diff.quantile(0.05), "diff_p95": diff.quantile(0.95),
-                         "chance_better": float((better > 0).mean() + 0.5 * (better == 0).mean()),
-                         "seeds": int(diff.size)})
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "baseline": baseline,
+                    "date": date,
+                    "indicator": name,
+                    "mean_diff": diff.mean(),
+                    "diff_p5": diff.quantile(0.05),
+                    "diff_p95": diff.quantile(0.95),
+                    "chance_better": float((better > 0).mean() + 0.5 * (better == 0).mean()),
+                    "seeds": int(diff.size),
+                }
+            )
     return pd.DataFrame(rows)

@@ -12,10 +12,9 @@ them in output order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
-from dataclasses import asdict
 
 from sim.state import EntityState, Ledger
 

@@ -97,7 +97,7 @@ def summary(result: RunResult) -> dict[str, object]:
         },
         "policy": cfg.policy.name,
         "report_card": {
-            "targets": int(len(result.report_card)),
+            "targets": len(result.report_card),
             "met": int(result.report_card["met"].sum()),
         },
         "events": {op: int(n) for op, n in events["op"].value_counts().sort_index().items()},

@@ -142,13 +142,19 @@ def plot_fan(bands_table: pd.DataFrame, ax: Axes, label: str = "") -> Axes:
 def plot_target_chances(chances: pd.DataFrame, ax: Axes) -> Axes:
     """Chance of meeting each milestone target, per scenario (from
     :func:`sim.analysis.target_probability`)."""
-    table = chances.pivot_table(index=["milestone", "target"], columns="scenario",
-                                values="chance_met", sort=True)
+    table = chances.pivot_table(
+        index=["milestone", "target"], columns="scenario", values="chance_met", sort=True
+    )
     labels = [f"{m}  {t}" for m, t in table.index]
     width = 0.8 / max(len(table.columns), 1)
     for i, scenario in enumerate(table.columns):
-        ax.barh([y + i * width for y in range(len(table))], 100 * table[scenario], height=width,
-                color=f"C{i}", label=str(scenario))
+        ax.barh(
+            [y + i * width for y in range(len(table))],
+            100 * table[scenario],
+            height=width,
+            color=f"C{i}",
+            label=str(scenario),
+        )
     ax.set_yticks([y + 0.4 - width / 2 for y in range(len(table))], labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)

@@ -194,7 +194,7 @@ class Ledger:
     creditor_losses: float = 0.0
     """Losses of outside creditors in closures and bankruptcies."""
     actions_deferred: float = 0.0
-    """Proposed restructuring actions refused for lack of capacity, budget or employment cap, count."""
+    """Proposed actions refused for lack of capacity, budget or employment cap, count."""
     one_off_results: float = 0.0
     """Disposal gains and losses and restructuring costs booked in profit (negative = losses)."""
     turnarounds_started: float = 0.0

@@ -24,7 +24,7 @@ def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("SOE_SIM_MONTHS", "6")
     namespace: dict[str, object] = {}
     for source in code_cells(path):
-        exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+        exec(compile(source, str(path), "exec"), namespace)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

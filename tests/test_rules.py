@@ -41,9 +41,10 @@ def test_zombie_is_merged_into_the_largest_healthy_entity_of_its_sector():
 
 def test_core_structural_loss_maker_gets_a_turnaround_that_cuts_costs():
     small_loss = {"revenue": 120.0, "operating_cost": 125.0}  # a cost cut of 8% turns it round
-    m = world([entity("G", assets=1000.0), entity("L", "G", cash=500.0, assets=600.0,
-                                                  **small_loss)],
-              loss_cutting(turnaround_success=1.0, turnaround_months=2, turnaround_cost=0.0))
+    m = world(
+        [entity("G", assets=1000.0), entity("L", "G", cash=500.0, assets=600.0, **small_loss)],
+        loss_cutting(turnaround_success=1.0, turnaround_months=2, turnaround_cost=0.0),
+    )
     row = m.row_of("L")
     fixed, var = m.state.fixed_cost[row], m.state.var_cost_ratio[row]
     m.step()
@@ -56,16 +57,22 @@ def test_core_structural_loss_maker_gets_a_turnaround_that_cuts_costs():
 
 
 def test_failed_turnaround_leads_to_closure_with_severance_and_creditor_loss():
-    m = world([entity("G", assets=1000.0),
-               entity("L", "G", sector="services", cash=500.0, assets=600.0, **LOSS)],
-              loss_cutting(turnaround_success=0.0, turnaround_months=1, turnaround_cost=0.0))
+    m = world(
+        [
+            entity("G", assets=1000.0),
+            entity("L", "G", sector="services", cash=500.0, assets=600.0, **LOSS),
+        ],
+        loss_cutting(turnaround_success=0.0, turnaround_months=1, turnaround_cost=0.0),
+    )
     m.run_for(2)
     row = m.row_of("L")
     exits = m.events.to_frame().query("op == 'exit'")
     assert list(exits["entity_id"]) == ["L"] and list(exits["fate"]) == ["closed"]
     ev = exits.iloc[0]
     d = DisposalParams()
-    assert ev["cost"] == pytest.approx(d.severance_per_employee * 10 + d.liquidation_fee * ev["assets"])
+    assert ev["cost"] == pytest.approx(
+        d.severance_per_employee * 10 + d.liquidation_fee * ev["assets"]
+    )
     recovered = d.liquidation_recovery * ev["assets"]
     assert ev["proceeds"] == pytest.approx(max(recovered - ev["liabilities"], 0.0))
     assert ev["creditor_loss"] == pytest.approx(max(ev["liabilities"] - recovered, 0.0))
@@ -74,9 +81,13 @@ def test_failed_turnaround_leads_to_closure_with_severance_and_creditor_loss():
 
 
 def test_non_core_solvent_loss_maker_is_transferred_out_at_its_valuation():
-    m = world([entity("G", assets=1000.0), entity("N", "G", sector="services", core=False,
-                                                  cash=500.0, assets=600.0, **LOSS)],
-              loss_cutting())
+    m = world(
+        [
+            entity("G", assets=1000.0),
+            entity("N", "G", sector="services", core=False, cash=500.0, assets=600.0, **LOSS),
+        ],
+        loss_cutting(),
+    )
     m.step()
     ev = m.events.to_frame().query("op == 'exit'").iloc[0]
     assert (ev["entity_id"], ev["fate"]) == ("N", "transferred_out")
@@ -106,10 +117,24 @@ def slimming(**params: float) -> PolicyConfig:
 
 
 def test_shells_and_dormant_entities_are_deregistered_into_their_parent():
-    m = world([entity("G"), entity("S", "G", status="shell", assets=5.0, liabilities=2.0,
-                                   revenue=0.0, operating_cost=1.0, employees=0, cash=1.0),
-               entity("D", "G", status="dormant")],
-              slimming(sibling_below=0.0))
+    m = world(
+        [
+            entity("G"),
+            entity(
+                "S",
+                "G",
+                status="shell",
+                assets=5.0,
+                liabilities=2.0,
+                revenue=0.0,
+                operating_cost=1.0,
+                employees=0,
+                cash=1.0,
+            ),
+            entity("D", "G", status="dormant"),
+        ],
+        slimming(sibling_below=0.0),
+    )
     cash_before = m.state.cash[0]
     m.step()
     exits = m.events.to_frame().query("op == 'exit'")
@@ -136,12 +161,21 @@ def test_layer_cap_absorbs_small_and_lifts_large_entities():
 
 
 def test_small_same_sector_siblings_merge_into_the_largest():
-    m = world([entity("G"), entity("a", "G", assets=30.0), entity("b", "G", assets=40.0),
-               entity("c", "G", assets=20.0), entity("x", "G", assets=10.0, sector="services")],
-              slimming(sibling_below=50.0))
+    m = world(
+        [
+            entity("G"),
+            entity("a", "G", assets=30.0),
+            entity("b", "G", assets=40.0),
+            entity("c", "G", assets=20.0),
+            entity("x", "G", assets=10.0, sector="services"),
+        ],
+        slimming(sibling_below=50.0),
+    )
     m.step()
-    assert sorted(events(m, "merge")) == [("merge", "a", "b", "slimming"),
-                                          ("merge", "c", "b", "slimming")]
+    assert sorted(events(m, "merge")) == [
+        ("merge", "a", "b", "slimming"),
+        ("merge", "c", "b", "slimming"),
+    ]
 
 
 def test_entry_approval_zero_blocks_new_subsidiaries():
@@ -158,8 +192,11 @@ def test_entry_approval_zero_blocks_new_subsidiaries():
 
 
 def quality(**params: float) -> PolicyConfig:
-    return PolicyConfig(name="test", quality=QualityParams(enabled=True, **params),
-                        synergy=SynergyParams(failure=0.0, delay_months=1))
+    return PolicyConfig(
+        name="test",
+        quality=QualityParams(enabled=True, **params),
+        synergy=SynergyParams(failure=0.0, delay_months=1),
+    )
 
 
 def test_weakest_group_joins_the_largest_group_of_its_sector():
@@ -176,10 +213,16 @@ def test_weakest_group_joins_the_largest_group_of_its_sector():
 
 
 def test_non_core_business_moves_to_the_group_where_it_is_core():
-    m = world([entity("M", assets=5000.0), entity("m-svc", "M", sector="services", core=False),
-               entity("S", sector="services", assets=3000.0),
-               entity("M2", sector="energy"), entity("m2-x", "M2", sector="agriculture")],
-              quality(target_groups=1, group_mergers_per_month=0, max_core=1, divest=True))
+    m = world(
+        [
+            entity("M", assets=5000.0),
+            entity("m-svc", "M", sector="services", core=False),
+            entity("S", sector="services", assets=3000.0),
+            entity("M2", sector="energy"),
+            entity("m2-x", "M2", sector="agriculture"),
+        ],
+        quality(target_groups=1, group_mergers_per_month=0, max_core=1, divest=True),
+    )
     m.step()
     assert ("move", "m-svc", "S", "quality") in events(m)
     assert m.state.group[m.row_of("m-svc")] == m.row_of("S")
@@ -188,9 +231,13 @@ def test_non_core_business_moves_to_the_group_where_it_is_core():
 
 
 def test_merger_synergy_cuts_fixed_cost_after_the_delay():
-    m = world([entity("A", assets=5000.0, liabilities=2500.0, revenue=6000.0,
-                      operating_cost=5000.0),
-               entity("B", assets=100.0)], quality(target_groups=1, integrations_per_month=0))
+    m = world(
+        [
+            entity("A", assets=5000.0, liabilities=2500.0, revenue=6000.0, operating_cost=5000.0),
+            entity("B", assets=100.0),
+        ],
+        quality(target_groups=1, integrations_per_month=0),
+    )
     b_fixed = m.state.fixed_cost[m.row_of("B")]
     m.step()
     a = m.row_of("A")
@@ -205,11 +252,20 @@ def test_merger_synergy_cuts_fixed_cost_after_the_delay():
 
 
 def test_revitalisation_collection_and_repayment_amounts():
-    p = EfficiencyParams(enabled=True, revitalise_rate=0.1, cash_share=0.5, market_price=0.9,
-                         central_local_share=0.0, collection_rate=0.1, repayment_rate=0.0,
-                         hazard_ratio=10.0, productivity_gain=0.0)
-    m = world([entity("G", idle_assets=40.0, receivables=20.0)],
-              PolicyConfig(name="test", efficiency=p))
+    p = EfficiencyParams(
+        enabled=True,
+        revitalise_rate=0.1,
+        cash_share=0.5,
+        market_price=0.9,
+        central_local_share=0.0,
+        collection_rate=0.1,
+        repayment_rate=0.0,
+        hazard_ratio=10.0,
+        productivity_gain=0.0,
+    )
+    m = world(
+        [entity("G", idle_assets=40.0, receivables=20.0)], PolicyConfig(name="test", efficiency=p)
+    )
     m.step()
     assert m.ledger.assets_revitalised == pytest.approx(4.0)
     assert m.ledger.cash_recovered == pytest.approx(2.0 * 0.9)
@@ -220,10 +276,17 @@ def test_revitalisation_collection_and_repayment_amounts():
 
 
 def test_decoupling_takes_the_heaviest_burdens_first():
-    m = world([entity("G"), entity("a", "G", gov_function_cost=12.0),
-               entity("b", "G", gov_function_cost=24.0), entity("c", "G", gov_function_cost=6.0)],
-              PolicyConfig(name="test", decoupling=DecouplingParams(enabled=True, per_month=2,
-                                                                    one_off_months=3.0)))
+    m = world(
+        [
+            entity("G"),
+            entity("a", "G", gov_function_cost=12.0),
+            entity("b", "G", gov_function_cost=24.0),
+            entity("c", "G", gov_function_cost=6.0),
+        ],
+        PolicyConfig(
+            name="test", decoupling=DecouplingParams(enabled=True, per_month=2, one_off_months=3.0)
+        ),
+    )
     m.step()
     assert [e[1] for e in events(m, "decouple")] == ["b", "a"]
     assert m.state.gov_cost[m.row_of("c")] == pytest.approx(0.5)
@@ -239,8 +302,9 @@ def test_capacity_budget_and_job_caps_limit_what_is_done():
     base = [entity("G"), *shells]
 
     def run(**caps: float) -> int:
-        policy = PolicyConfig(name="test", slimming=SlimmingParams(enabled=True),
-                              constraints=ConstraintParams(**caps))
+        policy = PolicyConfig(
+            name="test", slimming=SlimmingParams(enabled=True), constraints=ConstraintParams(**caps)
+        )
         m = world(base, policy)
         m.step()
         return len(events(m, "exit"))

@@ -63,7 +63,9 @@ def outcomes(ts: pd.DataFrame) -> pd.DataFrame:
             "revitalised_h1": run.loc["2024-06", "assets_revitalised"] / FULL_YEAR_TARGET,
             "loss_share_start": run.loc["2023-12", "loss_making_share"],
             "loss_share_end": run.loc["2024-12", "loss_making_share"],
-            "profit_growth": run.loc["2024-12", "profit_ttm"] / run.loc["2023-12", "profit_ttm"] - 1,
+            "profit_growth": (
+                run.loc["2024-12", "profit_ttm"] / run.loc["2023-12", "profit_ttm"] - 1
+            ),
             "max_layer": run.loc["2024-12", "max_layer"],
             "restructuring_cost": run.loc["2024-12", "restructuring_cost"],
             "jobs_affected": run.loc["2024-12", "jobs_affected"],

@@ -1,7 +1,7 @@
 """Compare restructuring plans side by side, with the uncertainty over seeds.
 
     uv run python experiments/compare/compare_plans.py                      # 5 plans x 20 seeds
-    uv run python experiments/compare/compare_plans.py --seeds 100 --months 36 --plans chongqing_2024 gradual
+    uv run python experiments/compare/compare_plans.py --seeds 100 --plans chongqing_2024 gradual
 
 Every plan (a ``policy`` preset) runs from the ``chongqing_2023`` start for ``--seeds`` seeds.
 Plans share each seed's sector demand path, so they are compared seed by seed against
@@ -24,10 +24,23 @@ from sim.ensemble import run_ensemble
 from sim.plots import plot_fan, plot_target_chances
 
 PLANS = ["no_reform", "chongqing_2024", "loss_cutting_first", "mergers_first", "gradual"]
-INDICATORS = ["entities", "groups", "loss_making_share", "profit_ttm", "debt_ratio", "zombies",
-              "restructuring_cost", "jobs_affected", "capital_preservation"]
-FAN = [("entities", "Legal entities"), ("loss_making_share", "Loss-making share"),
-       ("profit_ttm", "Profit, TTM (mn yuan)"), ("jobs_affected", "Jobs affected (cumulative)")]
+INDICATORS = [
+    "entities",
+    "groups",
+    "loss_making_share",
+    "profit_ttm",
+    "debt_ratio",
+    "zombies",
+    "restructuring_cost",
+    "jobs_affected",
+    "capital_preservation",
+]
+FAN = [
+    ("entities", "Legal entities"),
+    ("loss_making_share", "Loss-making share"),
+    ("profit_ttm", "Profit, TTM (mn yuan)"),
+    ("jobs_affected", "Jobs affected (cumulative)"),
+]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,8 +53,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args(argv)
 
-    scenarios = {plan: compose_config(f"policy={plan}", f"months={args.months}",
-                                      "output.chart=false") for plan in args.plans}
+    scenarios = {
+        plan: compose_config(f"policy={plan}", f"months={args.months}", "output.chart=false")
+        for plan in args.plans
+    }
     ts, cards = run_ensemble(scenarios, range(args.seeds), args.processes)
     args.out.mkdir(parents=True, exist_ok=True)
     ts.to_parquet(args.out / "timeseries.parquet", index=False)
@@ -65,8 +80,16 @@ def main(argv: list[str] | None = None) -> None:
     plot_target_chances(chances, fig.subplots())
     fig.savefig(args.out / "targets.png", dpi=110)
 
-    show = ["scenario", "date", "entities", "groups", "loss_making_share", "profit_ttm",
-            "jobs_affected", "restructuring_cost"]
+    show = [
+        "scenario",
+        "date",
+        "entities",
+        "groups",
+        "loss_making_share",
+        "profit_ttm",
+        "jobs_affected",
+        "restructuring_cost",
+    ]
     print(outcomes[show].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"\nagainst {baseline} at 2024-12, seed by seed:")
     print(paired.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))

@@ -106,7 +106,7 @@ def absorb(
 ) -> Action:
     """Absorption (吸收合并) of ``row`` into ``into``, with integration cost and job cuts."""
     st = model.state
-    cut = int(round(p.merge_job_cut * st.employees[row]))
+    cut = round(p.merge_job_cut * int(st.employees[row]))
     cost = p.integration_cost * 12.0 * st.revenue[row] + p.severance_per_employee * cut
     return Action(
         "merge", row, rule, reason, target=into, cost=max(cost, 0.0), jobs=cut, synergy=synergy

@@ -1,7 +1,8 @@
 """止损治亏 loss-cutting: tiered, classified handling of loss-makers.
 
-Implements 分层分类"止损治亏" of the 2024 Chongqing SOE reform (三攻坚一盘活, line 止损、瘦身、提质、
-增效; see ../shared/DOMAIN.md and the seed articles) and 处僵治困 zombie resolution.
+Implements 分层分类"止损治亏" of the 2024 Chongqing SOE reform (三攻坚一盘活, line
+止损、瘦身、提质、增效; see ../shared/DOMAIN.md and the seed articles) and 处僵治困, zombie
+resolution.
 
 Each month every loss-making subsidiary (negative trailing-twelve-month profit) is classified:
 
@@ -12,11 +13,12 @@ Each month every loss-making subsidiary (negative trailing-twelve-month profit) 
 - by **layer**: deeper layers are handled first (分层), then larger losses.
 
 Dispositions (一企一案): a structural loss-maker in a core business gets a *turnaround* programme
-(cost reduction that succeeds with probability ``turnaround_success`` after ``turnaround_months``;
-one programme per entity); one still loss-making after its turnaround, or a zombie, is *merged into a healthy entity* (兼并重组: profitable,
-solvent, same group and sector) when one exists; otherwise a non-core entity with positive equity is
-*transferred out* (合作转移) and the rest are *closed* (依法关停). ``soft_budget`` hardens the soft
-budget constraint from the reform's start (a lever: lower = harder).
+(cost reduction that succeeds with probability ``turnaround_success`` after
+``turnaround_months``; one programme per entity). One still loss-making after its turnaround, or
+a zombie, is *merged into a healthy entity* (兼并重组: profitable, solvent, same group and sector)
+when one exists; otherwise a non-core entity with positive equity is *transferred out* (合作转移)
+and the rest are *closed* (依法关停). ``soft_budget`` hardens the soft budget constraint from the
+reform's start (a lever: lower = harder).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ works at ``factor`` times its normal rate.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -141,7 +142,7 @@ class SurgeParams(Validated):
 
 def surge_intensity(
     milestones: list[Milestone], surge: SurgeParams, start: str, month: int,
-    latest: dict[str, float] | None,
+    latest: Mapping[str, float | int | str] | None,
 ) -> dict[str, float]:  # fmt: skip
     """Intensity per rule family for ``month`` given the latest recorded indicators."""
     out: dict[str, float] = {}
@@ -160,7 +161,7 @@ def surge_intensity(
 
 
 def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: str) -> pd.DataFrame:
-    """改革高分报表: per milestone and target, the target, what was achieved, and whether it was met.
+    """改革高分报表: per milestone and target: the target, what was achieved, whether it was met.
 
     A milestone after the end of the run is listed with ``achieved`` NaN and ``met`` False.
     """
@@ -170,9 +171,9 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
         month = ms.month_index(start)
         for name, value in ms.targets.items():
             t = TARGETS[name]
-            achieved = (
-                float(by_month.loc[month, t.indicator]) if month in by_month.index else float("nan")
-            )
+            achieved = float("nan")
+            if month in by_month.index:
+                achieved = float(by_month[t.indicator].to_numpy()[by_month.index.get_loc(month)])
             rows.append(
                 {
                     "milestone": ms.date,
