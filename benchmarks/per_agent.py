@@ -10,15 +10,17 @@ change structure: sector demand AR(1) with a common factor, the entity AR(1) sho
 operating cost, overhead, interest, government-function cost, profit, cash and assets, the profit
 history ring, the EWMs, the soft budget constraint (parents cover ``soft_budget`` of a child's
 shortfall with an intra-group loan, the rest and any HQ shortfall is borrowed externally),
-``since_support`` and the zombie flags. There are no entries, exits or other structural changes:
-benchmark both implementations with ``entry_rate=0`` and ``bankruptcy_hazard=0``.
+``since_support`` and the zombie flags. There are no entries, exits or other structural changes,
+and no restructuring policy: compare it with ``entry_rate=0``, ``bankruptcy_hazard=0`` and the
+policy ``none``.
 
-Random numbers are drawn in the same order from the same generator as the vectorised core (a copy
-of the source model's economy stream): per month one ``standard_normal()`` and
-``standard_normal(N_SECTORS)`` for the sectors, then ``standard_normal(n)`` for the entities
-(agent ``i`` uses element ``i``, its state row). Per-entity results therefore agree with
-:class:`sim.model.SOEModel` up to floating-point rounding (``math.exp`` and ``numpy.exp`` may
-differ in the last bit); ``tests/test_per_agent_equivalence.py`` checks this.
+Random numbers are drawn in the same order from the same generators as the vectorised core
+(copies of the source model's ``Economy.demand_rng`` and ``Economy.rng``, which may be one
+generator): per month one ``standard_normal()`` and ``standard_normal(N_SECTORS)`` for the
+sectors, then ``standard_normal(n)`` for the entities (agent ``i`` uses element ``i``, its row).
+Per-entity results therefore agree with :class:`sim.model.SOEModel` up to floating-point rounding
+(``math.exp`` and ``numpy.exp`` may differ in the last bit); ``tests/test_per_agent_equivalence.py``
+checks this.
 
 Each month the model also records a handful of portfolio totals (one more pass over the agents),
 a lighter version of the monthly metrics the vectorised model records, so neither side skips
@@ -201,7 +203,12 @@ class PerAgentModel(mesa.Model):
             raise ValueError("the per-agent model supports only populations without exits")
         econ = config.economy
         self.config = config
+        # copies of the source's generators: entity shocks, and sector shocks if drawn separately
         self.econ_rng: np.random.Generator = copy.deepcopy(source.economy.rng)
+        demand_rng = getattr(source.economy, "demand_rng", source.economy.rng)
+        self.demand_rng: np.random.Generator = (
+            self.econ_rng if demand_rng is source.economy.rng else copy.deepcopy(demand_rng)
+        )
         self.demand = source.economy.demand.copy()
         self.sector_vol = sector_array("demand_vol") * econ.demand_vol_scale
         # constants the agents read
@@ -213,7 +220,8 @@ class PerAgentModel(mesa.Model):
         self.overhead_fixed = econ.entity_overhead / 12.0
         self.layer_overhead = econ.layer_overhead
         self.interest_factor = econ.interest_bearing_share * econ.interest_rate / 12.0
-        self.soft_budget = econ.soft_budget
+        # the live value: a policy may have hardened the budget constraint of the source model
+        self.soft_budget = getattr(source.economy, "soft_budget", econ.soft_budget)
         self.alpha = 1.0 / econ.zombie_window
         self.zombie_window = econ.zombie_window
         # per-month inputs, set by step()
@@ -257,16 +265,16 @@ class PerAgentModel(mesa.Model):
 
     def step(self) -> None:
         """One month: shocks, every agent's profit and loss, the soft budget, the indicators."""
-        econ, rng = self.config.economy, self.econ_rng
-        common = rng.standard_normal()
-        own = rng.standard_normal(N_SECTORS)
+        econ = self.config.economy
+        common = self.demand_rng.standard_normal()
+        own = self.demand_rng.standard_normal(N_SECTORS)
         rho = econ.demand_persistence
         shock = (
             np.sqrt(econ.demand_correlation) * common + np.sqrt(1 - econ.demand_correlation) * own
         )
         self.demand = rho * self.demand + np.sqrt(1 - rho**2) * self.sector_vol * shock
         self.demand_now = self.demand.tolist()
-        self.eta = rng.standard_normal(len(self.entities)).tolist()
+        self.eta = self.econ_rng.standard_normal(len(self.entities)).tolist()
         self.hist_slot = self.month % HISTORY_MONTHS
 
         self.agents.do("step")
