@@ -146,22 +146,32 @@ class Economy:
 
         if cfg.productivity_growth:
             state.productivity *= (1.0 + cfg.productivity_growth) ** (1.0 / 12.0)
-        alive = state.alive
-        volume = state.revenue_base * np.exp(self.demand[state.sector] + state.idio)
-        volume[~alive] = 0.0
-        revenue = volume * state.productivity
-        opcost, overhead, interest = monthly_costs(state, cfg, volume, revenue)
-        gov = state.gov_cost
-        ebit = revenue - opcost - overhead - gov
-        profit = ebit - interest
-        for arr in (opcost, overhead, interest, ebit, profit):
-            arr[~alive] = 0.0
-
-        state.revenue[:] = revenue
-        state.operating_cost[:] = opcost
-        state.overhead[:] = overhead
-        state.interest[:] = interest
-        state.profit[:] = profit
+        # Written in place into the state's flow columns: at a million entities every temporary
+        # array is 8 MB. The formulas are those of monthly_costs.
+        dead = ~state.alive
+        volume = np.add(self.demand[state.sector], state.idio)
+        np.exp(volume, out=volume)
+        volume *= state.revenue_base
+        volume[dead] = 0.0
+        np.multiply(volume, state.productivity, out=state.revenue)
+        np.multiply(state.var_cost_ratio, volume, out=state.operating_cost)
+        state.operating_cost += state.fixed_cost
+        np.multiply(state.layer - 1, state.revenue, out=state.overhead)
+        state.overhead *= cfg.layer_overhead
+        state.overhead += cfg.entity_overhead / 12.0
+        np.multiply(
+            state.liabilities,
+            cfg.interest_bearing_share * cfg.interest_rate / 12.0,
+            out=state.interest,
+        )
+        ebit = volume  # the volume buffer is free now
+        np.subtract(state.revenue, state.operating_cost, out=ebit)
+        ebit -= state.overhead
+        ebit -= state.gov_cost
+        for arr in (state.operating_cost, state.overhead, state.interest, ebit):
+            arr[dead] = 0.0
+        np.subtract(ebit, state.interest, out=state.profit)
+        profit, interest = state.profit, state.interest
         state.profit_hist[month % HISTORY_MONTHS] = profit
         state.cash += profit
         state.assets += profit
@@ -180,10 +190,18 @@ class Economy:
         if short.size == 0:
             state.since_support += 1
             return
-        max_layer = int(state.layer[short].max())
         soft = self.soft_budget
-        for layer in range(max_layer, 0, -1):
-            rows = np.flatnonzero(state.alive & (state.cash < 0) & (state.layer == layer))
+        # Only the rows short now and the parents debited on the way up can be short at a layer:
+        # track those instead of rescanning every row for every layer.
+        pending: dict[int, list[np.ndarray]] = {}
+        layers = state.layer[short]
+        for layer in np.unique(layers).tolist():
+            pending[layer] = [short[layers == layer]]
+        for layer in range(max(pending), 0, -1):
+            if layer not in pending:
+                continue
+            rows = np.unique(np.concatenate(pending.pop(layer)))
+            rows = rows[state.cash[rows] < 0]
             if rows.size == 0:
                 continue
             need = -state.cash[rows]
@@ -194,6 +212,7 @@ class Economy:
                 np.subtract.at(state.assets, parents, covered)
                 state.intra_loan[rows] += covered
                 state.support[rows] = covered
+                pending.setdefault(layer - 1, []).append(parents)
             borrowed = need - covered
             state.liabilities[rows] += borrowed
             state.cash[rows] = 0.0
@@ -211,25 +230,33 @@ class Economy:
         )
 
     # -- proposals for the model to apply -----------------------------------------------------
-    def propose_bankruptcies(self, state: EntityState) -> np.ndarray:
-        """Rows of insolvent, unsupported subsidiaries that fail this month."""
+    def propose_bankruptcies(
+        self, state: EntityState, solo_equity: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Rows of insolvent, unsupported subsidiaries that fail this month (``solo_equity``:
+        :meth:`EntityState.solo_equity`, if the caller has it)."""
         hazard = self.cfg.bankruptcy_hazard * (1.0 - self.soft_budget)
         candidates = np.flatnonzero(state.alive & (state.parent >= 0))
         if hazard <= 0 or candidates.size == 0:
             return np.empty(0, dtype=np.int64)
-        insolvent = candidates[state.solo_equity()[candidates] < 0]
+        solo = state.solo_equity() if solo_equity is None else solo_equity
+        insolvent = candidates[solo[candidates] < 0]
         draws = self.rng.random(insolvent.size)
         return insolvent[draws < hazard]
 
-    def propose_entries(self, state: EntityState) -> EntrySpec | None:
-        """New subsidiaries founded this month by solvent operating entities."""
+    def propose_entries(
+        self, state: EntityState, solo_equity: np.ndarray | None = None
+    ) -> EntrySpec | None:
+        """New subsidiaries founded this month by solvent operating entities (``solo_equity``
+        as for :meth:`propose_bankruptcies`)."""
         cfg, rng = self.cfg, self.rng
         eligible = np.flatnonzero(
             state.alive & (state.status == 0) & (state.layer < cfg.entry_max_layer)
         )
         if eligible.size == 0 or cfg.entry_rate <= 0:
             return None
-        eligible = eligible[state.solo_equity()[eligible] > 0]
+        solo = state.solo_equity() if solo_equity is None else solo_equity
+        eligible = eligible[solo[eligible] > 0]
         k = int(rng.poisson(cfg.entry_rate / 12.0 * int(state.alive.sum())))
         if k == 0 or eligible.size == 0:
             return None

@@ -328,7 +328,7 @@ def _events(model: SOEModel) -> list[_Event]:
 
 def _check_events(model: SOEModel, st: EntityState) -> None:
     events = _events(model)
-    start_ids = model.start_roster["id"].tolist()
+    start_ids = model.state.ids[: model.n_start]
     entered = [e.entity_id for e in events if e.op == "enter"]
     created = start_ids + entered
     if created != st.ids:

@@ -12,7 +12,7 @@ them in output order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -32,29 +32,46 @@ class Baseline:
     """Trailing-twelve-month losses of loss-makers at month 0, mn yuan/yr."""
 
 
-@dataclass(frozen=True)
+ADDITIVE: frozenset[str] = frozenset({
+    "assets", "liabilities", "cash", "receivables", "idle_assets", "land_mu", "employees",
+    "revenue", "operating_cost", "overhead", "interest", "profit", "support", "zombie",
+})  # fmt: skip
+"""Columns that hold zero (or False) on every row that has left the portfolio (see
+``SOEModel._retire``), so their sums over all rows are sums over live entities: no copies."""
+
+
+@dataclass
 class Snapshot:
     """Quantities several indicators share, computed once per month."""
 
     state: EntityState
     live: np.ndarray
     """Rows of live entities."""
-    ttm_profit: np.ndarray
-    """Trailing-twelve-month profit of the live rows, mn yuan."""
+    ttm: np.ndarray
+    """Trailing-twelve-month profit of every row (zero for rows that left), mn yuan."""
     baseline: Baseline
     ledger: Ledger
+    _cols: dict[str, np.ndarray] = field(default_factory=dict)
+    _totals: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def take(cls, state: EntityState, baseline: Baseline, ledger: Ledger | None = None) -> Snapshot:
         """Snapshot of the live entities now."""
-        live = np.flatnonzero(state.alive)
-        return cls(
-            state, live, state.profit_hist[:, live].sum(axis=0), baseline, ledger or Ledger()
-        )
+        return cls(state, np.flatnonzero(state.alive), state.ttm_profit(), baseline,
+                   ledger or Ledger())  # fmt: skip
 
     def col(self, name: str) -> np.ndarray:
-        """A state column restricted to live entities."""
-        return getattr(self.state, name)[self.live]
+        """A state column restricted to live entities (cached; do not modify it)."""
+        if name not in self._cols:
+            self._cols[name] = getattr(self.state, name)[self.live]
+        return self._cols[name]
+
+    def total(self, name: str) -> float:
+        """Sum over live entities of an additive column (cached)."""
+        if name not in self._totals:
+            assert name in ADDITIVE, f"{name} is not zero on dead rows; sum s.col({name!r})"
+            self._totals[name] = float(getattr(self.state, name).sum())
+        return self._totals[name]
 
 
 def entities(s: Snapshot) -> float:
@@ -79,37 +96,39 @@ def mean_layer(s: Snapshot) -> float:
 
 def loss_making_share(s: Snapshot) -> float:
     """亏损面: share of entities whose trailing-twelve-month profit is negative (share)."""
-    return float((s.ttm_profit < 0).mean()) if s.live.size else 0.0
+    return float((s.ttm < 0).sum() / s.live.size) if s.live.size else 0.0
 
 
 def loss_makers_losses(s: Snapshot) -> float:
     """Total trailing-twelve-month losses of loss-making entities (mn yuan/yr, positive)."""
-    return float(-s.ttm_profit[s.ttm_profit < 0].sum())
+    if "losses" not in s._totals:
+        s._totals["losses"] = float(-s.ttm[s.ttm < 0].sum())
+    return s._totals["losses"]
 
 
 def revenue(s: Snapshot) -> float:
     """Revenue this month (mn yuan/month)."""
-    return float(s.col("revenue").sum())
+    return s.total("revenue")
 
 
 def profit(s: Snapshot) -> float:
     """Profit before tax this month (mn yuan/month)."""
-    return float(s.col("profit").sum())
+    return s.total("profit")
 
 
 def profit_ttm(s: Snapshot) -> float:
     """Trailing-twelve-month profit (mn yuan/yr)."""
-    return float(s.ttm_profit.sum())
+    return float(s.ttm.sum())
 
 
 def assets(s: Snapshot) -> float:
     """Consolidated total assets (mn yuan)."""
-    return float(s.col("assets").sum())
+    return s.total("assets")
 
 
 def liabilities(s: Snapshot) -> float:
     """Consolidated total liabilities (mn yuan)."""
-    return float(s.col("liabilities").sum())
+    return s.total("liabilities")
 
 
 def equity(s: Snapshot) -> float:
@@ -147,22 +166,22 @@ def losses_cut_share(s: Snapshot) -> float:
 
 def employees(s: Snapshot) -> float:
     """Headcount (persons)."""
-    return float(s.col("employees").sum())
+    return s.total("employees")
 
 
 def zombies(s: Snapshot) -> float:
     """Zombie entities (僵尸企业), count."""
-    return float(s.col("zombie").sum())
+    return s.total("zombie")
 
 
 def idle_assets(s: Snapshot) -> float:
     """Idle assets (闲置资产) held (mn yuan)."""
-    return float(s.col("idle_assets").sum())
+    return s.total("idle_assets")
 
 
 def support(s: Snapshot) -> float:
     """Soft-budget support paid by parents this month (mn yuan/month)."""
-    return float(s.col("support").sum())
+    return s.total("support")
 
 
 def gov_function_entities(s: Snapshot) -> float:
@@ -208,41 +227,79 @@ def portfolio_row(s: Snapshot) -> dict[str, float]:
     return row
 
 
-def group_table(s: Snapshot) -> dict[str, np.ndarray]:
-    """Consolidated indicators per live group, as columns of equal length (one row a group)."""
+def group_sums(s: Snapshot) -> dict[str, np.ndarray]:
+    """Per live group, the sums behind the consolidated indicators (one entry a group): what is
+    kept each month. :func:`group_indicators` turns them into the published columns.
+
+    Sums run over all rows with additive columns (zero on rows that left), each row counted in
+    its group's position; rows of groups that no longer exist go to a dump bucket.
+    """
     st = s.state
-    grp = s.col("group")
     hq = np.flatnonzero(st.alive & (st.parent < 0))
-    n = st.n
+    g = hq.size
+    position = np.full(st.n, g, dtype=np.int64)
+    position[hq] = np.arange(g)
+    grp = position[st.group]
 
     def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(grp, weights=values, minlength=n)[hq]
+        return np.bincount(grp, weights=values, minlength=g + 1)[:g]
 
-    ones = np.ones(s.live.size)
-    a, li = total(s.col("assets")), total(s.col("liabilities"))
+    layer = np.where(st.alive, st.layer, 0)
+    depth = int(layer.max()) + 1
+    present = np.bincount(grp * depth + layer, minlength=(g + 1) * depth).reshape(g + 1, depth)
+    return {
+        "group_row": hq.astype(np.int32),
+        "entities": total(st.alive).astype(np.int32),
+        "max_layer": (depth - 1 - np.argmax(present[:g, :0:-1] > 0, axis=1)).astype(np.int16),
+        "layer_sum": total(layer).astype(np.int32),
+        "loss_makers": total(s.ttm < 0).astype(np.int32),
+        "zombies": total(st.zombie).astype(np.int32),
+        "loss_makers_losses": -total(np.minimum(s.ttm, 0.0)),
+        "revenue": total(st.revenue),
+        "profit": total(st.profit),
+        "profit_ttm": total(s.ttm),
+        "assets": total(st.assets),
+        "liabilities": total(st.liabilities),
+        "employees": total(st.employees),
+        "idle_assets": total(st.idle_assets),
+        "equity_base": st.equity_base[hq],
+    }
+
+
+GROUP_COLUMNS: tuple[str, ...] = (
+    "entities", "max_layer", "mean_layer", "loss_making_share", "loss_makers_losses", "revenue",
+    "profit", "profit_ttm", "assets", "liabilities", "equity", "debt_ratio", "roe",
+    "capital_preservation", "employees", "zombies", "idle_assets",
+)  # fmt: skip
+"""Columns of the consolidated group indicators, in output order."""
+
+
+def group_indicators(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Consolidated group indicators (合并报表) from :func:`group_sums`: counts, layers,
+    loss-making share, money totals (mn yuan), debt ratio, ROE and capital preservation."""
+    count = sums["entities"].astype(np.float64)
+    a, li, ttm = sums["assets"], sums["liabilities"], sums["profit_ttm"]
     eq = a - li
-    ttm = total(s.ttm_profit)
-    layer_max = np.zeros(n, dtype=np.int64)
-    np.maximum.at(layer_max, grp, s.col("layer"))
-    base = st.equity_base[hq]
+    base = sums["equity_base"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "group_row": hq,
-            "entities": total(ones),
-            "max_layer": layer_max[hq].astype(np.float64),
-            "mean_layer": total(s.col("layer").astype(np.float64)) / total(ones),
-            "loss_making_share": total((s.ttm_profit < 0).astype(np.float64)) / total(ones),
-            "loss_makers_losses": -total(np.minimum(s.ttm_profit, 0.0)),
-            "revenue": total(s.col("revenue")),
-            "profit": total(s.col("profit")),
-            "profit_ttm": ttm,
-            "assets": a,
-            "liabilities": li,
+        out = {
+            "entities": count,
+            "max_layer": sums["max_layer"].astype(np.float64),
+            "mean_layer": sums["layer_sum"] / count,
+            "loss_making_share": sums["loss_makers"] / count,
             "equity": eq,
             "debt_ratio": np.where(a > 0, li / a, np.nan),
             "roe": np.where(eq > 0, ttm / eq, np.nan),
             "capital_preservation": np.where(base > 0, eq / base, np.nan),
-            "employees": total(s.col("employees").astype(np.float64)),
-            "zombies": total(s.col("zombie").astype(np.float64)),
-            "idle_assets": total(s.col("idle_assets")),
+            "zombies": sums["zombies"].astype(np.float64),
         }
+    for name in GROUP_COLUMNS:
+        if name not in out:
+            out[name] = sums[name]
+    return {name: out[name] for name in GROUP_COLUMNS}
+
+
+def group_table(s: Snapshot) -> dict[str, np.ndarray]:
+    """Consolidated indicators per live group now, with the HQ rows as ``group_row``."""
+    sums = group_sums(s)
+    return {"group_row": sums["group_row"].astype(np.int64), **group_indicators(sums)}

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import mesa
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.config import SimConfig
 from sim.economy import Economy, EntrySpec
 from sim.events import EventLog
+from sim.memory import release_freed_memory
 from sim.metrics import (
     Baseline,
     Snapshot,
     entities,
     equity,
-    group_table,
+    group_indicators,
+    group_sums,
     loss_makers_losses,
     portfolio_row,
 )
@@ -91,11 +95,24 @@ class Entity(mesa.Agent):
     """
 
     model: SOEModel
+    children: Sequence[Entity] = ()
+    """Direct subsidiaries (live). A shared empty tuple until the first child: most entities are
+    leaves, and a million empty lists cost ~60 MB."""
 
     def __init__(self, model: SOEModel, row: int) -> None:
         super().__init__(model)
         self.row = row
-        self.children: list[Entity] = []
+
+    def add_child(self, child: Entity) -> None:
+        """Record a new direct subsidiary (structural operations only)."""
+        if self.children:
+            cast(list[Entity], self.children).append(child)
+        else:
+            self.children = [child]
+
+    def remove_child(self, child: Entity) -> None:
+        """Forget a direct subsidiary (structural operations only)."""
+        cast(list[Entity], self.children).remove(child)
 
     @property
     def entity_id(self) -> str:
@@ -138,17 +155,9 @@ class SOEModel(mesa.Model):
     def __init__(self, config: SimConfig, roster: pd.DataFrame | None = None) -> None:
         super().__init__(rng=config.seed)
         self.config = config
+        self._date = (-1, "")
         self.streams = random_streams(config.seed)
-        if roster is None:
-            from sim.population import build_roster
-
-            roster = build_roster(config.population, self.streams["population"])
-        self.state = EntityState(len(roster))
         self._entities: list[Entity] = []
-        numbered = roster["id"].str.extract(r"^N(\d+)$", expand=False).dropna()
-        self._new_ids = int(numbered.astype("int64").max()) if len(numbered) else 0
-        """Entities founded during the run are numbered on from the largest N-number in the roster,
-        so a reloaded end-of-run table never sees an id again."""
         self._load(roster)
         self.economy = Economy(config.economy, self.streams["economy"], self.streams["demand"])
         self.economy.initialise(self.state)
@@ -157,20 +166,39 @@ class SOEModel(mesa.Model):
         from sim.policies import Policy
 
         self.policy = Policy(config.policy, self)
-        self.start_roster = self.entity_table()
+        self.start_roster = self.entity_table() if config.output.entities else None
+        """The start state in the roster schema (``entities_start``), kept when entity tables are
+        output (a million-entity table is ~250 MB)."""
         start = Snapshot.take(self.state, Baseline())
         self.baseline = Baseline(
             equity=equity(start), entities=entities(start), losses=loss_makers_losses(start)
         )
         self._timeseries: list[dict[str, float | int | str]] = []
-        self._groups: list[pd.DataFrame] = []
+        self._groups: list[tuple[int, str, dict[str, np.ndarray]]] = []
+        """Per recorded month: (month, date, group_sums); the indicators are derived at the end."""
         self._record()
 
     # -- construction -------------------------------------------------------------------------
-    def _load(self, roster: pd.DataFrame) -> None:
-        st, n = self.state, len(roster)
+    def _load(self, roster: pd.DataFrame | None) -> None:
+        """Fill the state from the roster (built from the config when None), then create one
+        agent per entity. A roster built here is freed before the agents are made, which at a
+        million entities lowers peak memory by its size."""
+        if roster is None:
+            from sim.population import build_roster
+
+            roster = build_roster(self.config.population, self.streams["population"])
+        n = len(roster)
+        self.n_start = n
+        """Entities at month 0: rows 0 .. n_start - 1."""
+        econ, months = self.config.economy, self.config.months
+        # Room for the entries expected over the run, so the arrays are not copied mid-run.
+        self.state = st = EntityState(n, headroom=1.1 * econ.entry_rate * months / 12)
+        numbered = roster["id"].str.extract(r"^N(\d+)$", expand=False).dropna()
+        self._new_ids = int(numbered.astype("int64").max()) if len(numbered) else 0
+        """Entities founded during the run are numbered on from the largest N-number in the roster,
+        so a reloaded end-of-run table never sees an id again."""
         st.ids.extend(roster["id"].tolist())
-        st.names.extend(roster["name"].tolist())
+        st.names.extend(pa.array(roster["name"], type=pa.string()))
         index = pd.Index(roster["id"])
         has_parent = roster["parent_id"].to_numpy() != ""
         parent = np.full(n, -1, dtype=np.int64)
@@ -199,9 +227,11 @@ class SOEModel(mesa.Model):
         st.died[:] = -1
         hq = parent < 0
         st.equity_base[:] = np.where(hq, np.bincount(st.group, weights=st.equity(), minlength=n), 0)
+        del roster, index
+        release_freed_memory()
         self._entities = [Entity(self, row) for row in range(n)]
         for row in np.flatnonzero(~hq).tolist():
-            self._entities[parent[row]].children.append(self._entities[row])
+            self._entities[parent[row]].add_child(self._entities[row])
 
     # -- lookup -------------------------------------------------------------------------------
     @property
@@ -212,7 +242,9 @@ class SOEModel(mesa.Model):
     @property
     def date(self) -> str:
         """``YYYY-MM`` of the month last simulated (month 0: the month before the start)."""
-        return month_label(self.config.start_date, self.month)
+        if self._date[0] != self.month:
+            self._date = (self.month, month_label(self.config.start_date, self.month))
+        return self._date[1]
 
     def entity(self, row: int) -> Entity:
         """The agent at a state row (also for entities that have exited)."""
@@ -254,7 +286,10 @@ class SOEModel(mesa.Model):
         """One month: the economy, market exits, entries, the policy's rules, then the metrics."""
         st, month = self.state, self.month
         self.economy.step(st, month)
-        for row in self.economy.propose_bankruptcies(st).tolist():
+        # Own-books equity after the month's trading; entry eligibility uses it too (founders are
+        # judged on the books before this month's exits).
+        solo = st.solo_equity()
+        for row in self.economy.propose_bankruptcies(st, solo).tolist():
             recovery = self.config.economy.liquidation_recovery * st.assets[row]
             self.exit(
                 row,
@@ -264,7 +299,7 @@ class SOEModel(mesa.Model):
                 rule="economy",
                 reason="insolvent without parent support",
             )
-        spec = self.economy.propose_entries(st)
+        spec = self.economy.propose_entries(st, solo)
         if spec is not None:
             spec = self.policy.approve_entries(self, spec)
         if spec is not None:
@@ -278,13 +313,7 @@ class SOEModel(mesa.Model):
         row.update(portfolio_row(snap))
         self._timeseries.append(row)
         if self.config.output.groups or self.month == 0:
-            table = group_table(snap)
-            hq = table.pop("group_row")
-            frame = pd.DataFrame(table)
-            frame.insert(0, "group_id", [self.state.ids[r] for r in hq.tolist()])
-            frame.insert(0, "date", self.date)
-            frame.insert(0, "month", self.month)
-            self._groups.append(frame)
+            self._groups.append((self.month, self.date, group_sums(snap)))
 
     # -- structural operations ----------------------------------------------------------------
     def _check_alive(self, row: int, what: str) -> None:
@@ -365,24 +394,42 @@ class SOEModel(mesa.Model):
         st.land_mu[rows] = spec.land_mu
         st.since_support[rows] = self.config.economy.zombie_window
         short = [SECTORS[s].label_zh.split("/")[0].split("(")[0] for s in spec.sector.tolist()]
-        for row, p, label in zip(r.tolist(), parents.tolist(), short, strict=True):
+        month, date, ids = self.month, self.date, st.ids
+        groups = st.group[parents].tolist()
+        group_names = {g: st.names[g] for g in set(groups)}
+        events = []
+        for row, p, g, label, a, li, staff in zip(
+            r.tolist(), parents.tolist(), groups, short, spec.assets.tolist(),
+            spec.liabilities.tolist(), spec.employees.tolist(), strict=True,
+        ):  # fmt: skip
             self._new_ids += 1
-            st.ids.append(f"N{self._new_ids:07d}")
-            st.names.append(f"{st.names[int(st.group[p])]}{label}新设{self._new_ids}号公司")
+            ids.append(f"N{self._new_ids:07d}")
+            st.names.append(f"{group_names[g]}{label}新设{self._new_ids}号公司")
             agent = Entity(self, row)
             self._entities.append(agent)
-            self._entities[p].children.append(agent)
-            self.event(
-                "enter",
-                row,
-                rule=rule,
-                reason=reason,
-                target=p,
-                group=int(st.group[p]),
-                new_group=int(st.group[p]),
-                proceeds=0.0,
-                cost=0.0,
+            self._entities[p].add_child(agent)
+            events.append(
+                (
+                    month,
+                    date,
+                    "enter",
+                    ids[row],
+                    ids[p],
+                    ids[g],
+                    ids[g],
+                    rule,
+                    reason,
+                    "",
+                    a,
+                    li,
+                    a - li,
+                    0.0,
+                    0.0,
+                    0.0,
+                    staff,
+                )
             )
+        self.events.rows.extend(events)
         return r
 
     def exit(
@@ -428,7 +475,7 @@ class SOEModel(mesa.Model):
             st.cash[p] += proceeds - cost
             st.assets[p] += proceeds - cost
             self.book_one_off(p, proceeds - cost - (st.assets[row] - st.liabilities[row]))
-            self._entities[p].children.remove(agent)
+            self._entities[p].remove_child(agent)
         self._retire(row, fate)
 
     def book_one_off(self, row: int | np.ndarray, amount: float | np.ndarray) -> None:
@@ -504,9 +551,9 @@ class SOEModel(mesa.Model):
             st.group[sub] = new_group
             st.intra_loan[row] = 0.0
         if old_parent >= 0:
-            self._entities[old_parent].children.remove(agent)
+            self._entities[old_parent].remove_child(agent)
         if new_parent >= 0:
-            self._entities[new_parent].children.append(agent)
+            self._entities[new_parent].add_child(agent)
         st.parent[row] = new_parent
 
     def merge(self, row: int, into: int, *, rule: str, reason: str) -> None:
@@ -565,7 +612,7 @@ class SOEModel(mesa.Model):
         st.since_support[into] = min(st.since_support[into], st.since_support[row])
         st.status[into] = min(st.status[into], st.status[row])
         if p >= 0:
-            self._entities[p].children.remove(agent)
+            self._entities[p].remove_child(agent)
         self._retire(row, "merged")
 
     # -- outputs ------------------------------------------------------------------------------
@@ -575,7 +622,19 @@ class SOEModel(mesa.Model):
 
     def group_timeseries(self) -> pd.DataFrame:
         """Consolidated group indicators by month."""
-        return pd.concat(self._groups, ignore_index=True)
+        months = [np.full(t["group_row"].size, m, dtype=np.int64) for m, _, t in self._groups]
+        dates = [np.full(t["group_row"].size, d, dtype=object) for _, d, t in self._groups]
+        rows = np.concatenate([t["group_row"] for _, _, t in self._groups])
+        frame = pd.DataFrame({
+            "month": np.concatenate(months),
+            "date": np.concatenate(dates),
+            "group_id": np.asarray(self.state.ids, dtype=object)[rows],
+        })  # fmt: skip
+        sums = {name: np.concatenate([t[name] for _, _, t in self._groups])
+                for name in self._groups[0][2]}  # fmt: skip
+        for name, values in group_indicators(sums).items():
+            frame[name] = values
+        return frame
 
     def entity_table(self, rows: Sequence[int] | Iterable[int] | None = None) -> pd.DataFrame:
         """Every entity that ever existed, in the roster schema plus state and fate columns.
@@ -593,7 +652,9 @@ class SOEModel(mesa.Model):
             {
                 "id": ids[idx],
                 "parent_id": np.where(parent >= 0, ids[np.maximum(parent, 0)], ""),
-                "name": np.asarray(st.names, dtype=object)[idx],
+                "name": st.names.to_arrow()
+                .take(pa.array(idx))
+                .to_pandas(types_mapper=pd.ArrowDtype),
                 "sector": np.asarray(SECTOR_NAMES, dtype=object)[st.sector[idx]],
                 "assets": st.assets[idx],
                 "liabilities": st.liabilities[idx],

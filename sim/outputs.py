@@ -133,6 +133,7 @@ def write_outputs(
         if cfg.output.groups:
             _write_parquet(model.group_timeseries(), stage / "groups.parquet")
         if cfg.output.entities:
+            assert model.start_roster is not None  # kept whenever output.entities is on
             _write_parquet(model.start_roster, stage / "entities_start.parquet")
             _write_parquet(model.entity_table(), stage / "entities_end.parquet")
         _write_parquet(model.events.to_frame(), stage / "events.parquet")

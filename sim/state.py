@@ -11,10 +11,12 @@ payable to its direct parent), so consolidation is a plain sum over a group's me
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import pyarrow as pa
 
 FATES: tuple[str, ...] = (
     "alive",
@@ -29,6 +31,47 @@ FATE_CODE: dict[str, int] = {f: i for i, f in enumerate(FATES)}
 STATUS_NAMES: tuple[str, ...] = ("operating", "shell", "dormant")
 HISTORY_MONTHS = 12
 """Length of the profit history behind trailing-twelve-month (TTM) profit."""
+GROWTH = 1.25
+"""Capacity growth factor when rows run out (modest: a million-entity state is ~350 MB)."""
+
+
+class TextColumn:
+    """Append-only strings stored compactly: an Arrow array for the bulk plus a list of additions.
+
+    A million Chinese names as Python strings take ~130 MB; as Arrow UTF-8 about a third of it.
+    """
+
+    def __init__(self) -> None:
+        self._base = pa.array([], type=pa.string())
+        self._extra: list[str] = []
+
+    def extend(self, values: pa.Array | list[str]) -> None:
+        """Append many strings (only before any single ``append``)."""
+        if self._extra:
+            self._extra.extend(values.to_pylist() if isinstance(values, pa.Array) else values)
+        else:
+            self._base = pa.concat_arrays([self._base, pa.array(values, type=pa.string())])
+
+    def append(self, value: str) -> None:
+        """Append one string."""
+        self._extra.append(value)
+
+    def __len__(self) -> int:
+        return len(self._base) + len(self._extra)
+
+    def __getitem__(self, i: int) -> str:
+        n = len(self._base)
+        return str(self._base[i].as_py()) if i < n else self._extra[i - n]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._base.to_pylist()
+        yield from self._extra
+
+    def to_arrow(self) -> pa.Array:
+        """All strings as one Arrow array."""
+        if not self._extra:
+            return self._base
+        return pa.concat_arrays([self._base, pa.array(self._extra, type=pa.string())])
 
 
 class EntityState:
@@ -36,15 +79,15 @@ class EntityState:
 
     FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
         # structure
-        "parent": ("int64", "row of the direct parent, -1 for a group headquarters"),
-        "group": ("int64", "row of the group headquarters"),
-        "layer": ("int64", "management layer, 1 = group HQ"),
+        "parent": ("int32", "row of the direct parent, -1 for a group headquarters"),
+        "group": ("int32", "row of the group headquarters"),
+        "layer": ("int16", "management layer, 1 = group HQ"),
         "alive": ("bool", "still in the portfolio"),
         "fate": ("int8", "code into FATES"),
-        "born": ("int64", "month of entry, 0 for the initial population"),
-        "died": ("int64", "month of exit or merger, -1 while alive"),
+        "born": ("int32", "month of entry, 0 for the initial population"),
+        "died": ("int32", "month of exit or merger, -1 while alive"),
         # business
-        "sector": ("int64", "code into sim.sectors.SECTORS"),
+        "sector": ("int8", "code into sim.sectors.SECTORS"),
         "status": ("int8", "code into STATUS_NAMES"),
         "core": ("bool", "business is a core business (主责主业) of its group"),
         # balance sheet, mn yuan
@@ -74,7 +117,7 @@ class EntityState:
         "profit_ewm": ("float64", "exponentially weighted monthly profit, mn yuan"),
         "ebit_ewm": ("float64", "exponentially weighted monthly EBIT, mn yuan"),
         "interest_ewm": ("float64", "exponentially weighted monthly interest, mn yuan"),
-        "since_support": ("int64", "months since soft-budget support was last received"),
+        "since_support": ("int32", "months since soft-budget support was last received"),
         "zombie": ("bool", "classified as a zombie (僵尸企业) this month"),
         # group bookkeeping (meaningful on headquarters rows)
         "equity_base": ("float64", "start equity of the group, adjusted for transfers, mn yuan"),
@@ -119,13 +162,14 @@ class EntityState:
     profit_hist: np.ndarray
     """(HISTORY_MONTHS, n) monthly profits; row ``month % HISTORY_MONTHS`` is the newest."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, headroom: float = 0.0) -> None:
+        """``n`` rows now, with room for ``n * headroom`` more before the buffers are copied."""
         self.n = 0
         self._capacity = 0
         self._buffers: dict[str, np.ndarray] = {}
         self.ids: list[str] = []
-        self.names: list[str] = []
-        self._reserve(max(n, 16))
+        self.names = TextColumn()
+        self._reserve(max(int(n * (1.0 + headroom)), 16))
         self.grow(n)
 
     def _reserve(self, capacity: int) -> None:
@@ -144,7 +188,7 @@ class EntityState:
         """Append ``k`` zeroed rows; returns their slice. Invalidates earlier views."""
         start = self.n
         if start + k > self._capacity:
-            self._reserve(max(2 * self._capacity, start + k))
+            self._reserve(max(int(GROWTH * self._capacity), start + k))
         self.n = start + k
         for name in self.FIELDS:
             setattr(self, name, self._buffers[name][: self.n])
@@ -166,7 +210,10 @@ class EntityState:
 
     def ttm_profit(self) -> np.ndarray:
         """Trailing-twelve-month profit of every entity (mn yuan/yr)."""
-        return self.profit_hist.sum(axis=0)
+        total = self.profit_hist[0].copy()
+        for k in range(1, HISTORY_MONTHS):  # row by row: contiguous, no (12, n) temporary
+            total += self.profit_hist[k]
+        return total
 
 
 @dataclass
