@@ -10,16 +10,17 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+from collections.abc import Callable
 
 import pyarrow as pa
 
 
 @functools.cache
-def _malloc_trim() -> ctypes._CFuncPtr | None:
+def _malloc_trim() -> Callable[[int], int] | None:
     name = ctypes.util.find_library("c")
     if name is None:
         return None
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc only
+    trim: Callable[[int], int] | None = getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc
     return trim
 
 
