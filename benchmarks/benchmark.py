@@ -134,10 +134,19 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     n = len(roster)
 
     runs = []
-    for _ in range(case["repeats"] if n < REPEAT_BELOW else 1):
+    single = n >= REPEAT_BELOW
+    if single:
+        # One run: let the model build the population itself, as soe-sim does, so the roster
+        # is freed before the agents are made (init_s then includes a second build).
+        from sim.memory import release_freed_memory
+
+        del roster
+        gc.collect()
+        release_freed_memory()
+    for _ in range(1 if single else case["repeats"]):
         gc.collect()
         t = time.perf_counter()
-        model = model_cls(config, roster=roster)
+        model = model_cls(config, roster=None if single else roster)
         init_s = time.perf_counter() - t
         # the split of the run time; None if a renamed method is not found
         metrics = _Timer(model, "_record") if hasattr(model, "_record") else None

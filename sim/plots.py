@@ -122,8 +122,7 @@ def plot_report_card(card: pd.DataFrame, ax: Axes) -> Axes:
 def report_card_figure(card: pd.DataFrame, title: str) -> Figure:
     """The report card on its own figure."""
     fig = Figure(figsize=(9, 0.35 * max(len(card), 4) + 1.5), layout="constrained")
-    plot_report_card(card, fig.subplots())
-    fig.suptitle(title)
+    plot_report_card(card, fig.subplots()).set_title(title)
     return fig
 
 
