@@ -29,8 +29,11 @@ def test_preset_lands_in_every_band(calibration, per_seed):
 
 
 def test_bands_are_the_documented_figures(calibration):
-    assert calibration.BANDS == {"entities_cut": (0.48, 0.57), "groups": (36.0, 40.0),
-                                 "revitalised_h1": (1.00, 1.10)}
+    assert calibration.BANDS == {
+        "entities_cut": (0.48, 0.57),
+        "groups": (36.0, 40.0),
+        "revitalised_h1": (1.00, 1.10),
+    }
 
 
 def test_check_reports_a_miss(calibration, per_seed):

@@ -53,17 +53,24 @@ def plans(draw: st.DrawFn) -> PolicyConfig:
 def primary_actions(model: SOEModel) -> np.ndarray:
     """Structural actions the rules took, by month (moves caused by another action excluded)."""
     ev = model.events.to_frame()
-    ev = ev[ev["rule"].isin(RULES) & ev["op"].isin(["exit", "merge", "move"])
-            & ~ev["reason"].str.startswith("parent ")]
+    ev = ev[
+        ev["rule"].isin(RULES)
+        & ev["op"].isin(["exit", "merge", "move"])
+        & ~ev["reason"].str.startswith("parent ")
+    ]
     return np.bincount(ev["month"], minlength=model.month + 1)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(), seed=st.integers(0, 2**16), n=st.integers(20, 150))
 def test_random_plans_keep_invariants_and_constraints(plan, seed, n):
-    cfg = SimConfig(seed=seed, months=6, policy=plan,
-                    population=PopulationConfig(n_entities=n, entities_per_group=15),
-                    economy=EconomyConfig(entry_rate=0.3, soft_budget=0.5))
+    cfg = SimConfig(
+        seed=seed,
+        months=6,
+        policy=plan,
+        population=PopulationConfig(n_entities=n, entities_per_group=15),
+        economy=EconomyConfig(entry_rate=0.3, soft_budget=0.5),
+    )
     model = SOEModel(cfg)
     jobs_before = 0.0
     for _ in range(cfg.months):

@@ -27,8 +27,13 @@ def world(rows: list[dict[str, Any]], policy: PolicyConfig | None = None,
           **economy: float) -> SOEModel:  # fmt: skip
     """A model of these entities under ``policy`` (default: none) and the calm economy."""
     roster = validate_roster(pd.DataFrame(rows), source="world")
-    cfg = SimConfig(seed=7, months=24, population=PopulationConfig(source="roster", path="-"),
-                    economy=calm_economy(**economy), policy=policy or PolicyConfig())
+    cfg = SimConfig(
+        seed=7,
+        months=24,
+        population=PopulationConfig(source="roster", path="-"),
+        economy=calm_economy(**economy),
+        policy=policy or PolicyConfig(),
+    )
     return SOEModel(cfg, roster=roster)
 
 
