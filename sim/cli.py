@@ -73,9 +73,13 @@ def main(cfg: DictConfig) -> None:
     print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
     card = result.report_card
     if not card.empty:
-        print(f"\nreport card (改革高分报表): {int(card['met'].sum())} of {len(card)} targets met")
+        due = card[card["status"] != "after the run"]
         print(
-            card.drop(columns=["indicator"]).to_string(
+            f"\nreport card (改革高分报表): {int(due['met'].sum())} of {len(due)} targets due "
+            f"within the run met ({len(card) - len(due)} fall after its end)"
+        )
+        print(
+            card.drop(columns=["indicator", "met"]).to_string(
                 index=False, float_format=lambda v: f"{v:,.3f}"
             )
         )

@@ -48,7 +48,9 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
     assert "report card" in proc.stdout
     card = pd.read_csv(out / "report_card.csv")
     assert set(card["milestone"]) == {"2024-03", "2024-06", "2024-12"}
-    assert card.loc[card["milestone"] == "2024-12", "achieved"].isna().all()  # after the run
+    late = card[card["milestone"] == "2024-12"]
+    assert late["achieved"].isna().all() and (late["status"] == "after the run").all()
+    assert set(card.loc[card["milestone"] == "2024-03", "status"]) <= {"met", "missed"}
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert ts["month"].tolist() == list(range(7))
     assert ts["date"].iloc[0] == "2023-12" and ts["date"].iloc[-1] == "2024-06"

@@ -163,7 +163,8 @@ def surge_intensity(
 def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: str) -> pd.DataFrame:
     """改革高分报表: per milestone and target: the target, what was achieved, whether it was met.
 
-    A milestone after the end of the run is listed with ``achieved`` NaN and ``met`` False.
+    A milestone after the end of the run is listed with ``achieved`` NaN, ``met`` False and
+    ``status`` "after the run" (otherwise "met" or "missed").
     """
     rows = []
     by_month = timeseries.set_index("month")
@@ -183,6 +184,9 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
                     "target_value": float(value),
                     "achieved": achieved,
                     "met": t.met(achieved, value),
+                    "status": ("met" if t.met(achieved, value) else "missed")
+                    if achieved == achieved
+                    else "after the run",
                     "unit": t.unit,
                 }
             )
@@ -194,6 +198,7 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
         "target_value",
         "achieved",
         "met",
+        "status",
         "unit",
     ]
     return pd.DataFrame(rows, columns=columns).astype({"met": bool})
