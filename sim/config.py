@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from sim.policies.config import PolicyConfig
 from sim.validation import Validated as _Validated
 from sim.validation import check as _check
+
+SYNTHETIC_ONLY: frozenset[str] = frozenset({
+    "n_entities", "n_groups", "entities_per_group", "max_depth", "min_depth", "deep_group_share",
+    "attachment_bias", "group_size_sigma", "mean_assets", "core_share", "shell_share",
+    "dormant_share", "gov_function_share", "idle_share", "intra_loan_share", "margin_shift",
+    "margin_dispersion", "debt_shift",
+})  # fmt: skip
+"""PopulationConfig fields that only the synthetic generator reads."""
 
 
 @dataclass(kw_only=True)
@@ -83,6 +91,21 @@ class PopulationConfig(_Validated):
         )
         if self.source == "roster":
             _check("population", "path", bool(self.path), "set when source is 'roster'", self.path)
+            ignored = [
+                f.name
+                for f in fields(self)
+                if f.name in SYNTHETIC_ONLY and getattr(self, f.name) != f.default
+            ]
+            if ignored:
+                _check(
+                    "population",
+                    ignored[0],
+                    False,
+                    "left at its default with source=roster "
+                    "(it steers the synthetic generator: add population=synthetic)",
+                    getattr(self, ignored[0]),
+                )
+        _check("population", "mean_assets", self.mean_assets > 0, "> 0", self.mean_assets)
         _check(
             "population",
             "min_depth",

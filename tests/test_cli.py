@@ -79,8 +79,9 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
 def test_bad_input_exits_nonzero_with_one_message_and_writes_nothing(tmp_path, args, message):
     out = tmp_path / "outputs" / "run"
     proc = soe_sim(*args, f"hydra.run.dir={out}", cwd=tmp_path)
-    assert proc.returncode != 0
-    assert message in proc.stderr + proc.stdout
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr  # one message
     assert "Traceback" not in proc.stderr
     assert not out.exists()
 

@@ -72,11 +72,13 @@ def test_every_option_composes_and_runs(group, option, tmp_path):
         ("population.source=excel", "population.source must be 'synthetic' or 'roster'"),
         ("population=roster", "population.path must be set"),
         ("economy.idio_vol=nan", "economy.idio_vol must be a finite number"),
+        ("population.n_entities=20000", "population.n_entities must be left at its default"),
+        ("population=synthetic population.mean_assets=0", "population.mean_assets must be > 0"),
     ],
 )
 def test_out_of_range_values_fail_naming_the_key(override, message):
     with pytest.raises(ConfigError, match=message):
-        composed(override)
+        composed(*override.split())
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,8 @@ def test_zombie_is_merged_into_the_largest_healthy_entity_of_its_sector():
     assert events(m, "merge", "exit") == [("merge", "Z", "G", "loss_cutting")]
     reason = m.events.to_frame().query("op == 'merge'")["reason"].iloc[0]
     assert "zombie" in reason and "兼并重组" in reason
+    m.run_for(6)  # the merger's synergy is credited to the rule that made the merger
+    assert [e[3] for e in events(m, "synergy")] == ["loss_cutting"]
 
 
 def test_core_structural_loss_maker_gets_a_turnaround_that_cuts_costs():
@@ -158,6 +160,19 @@ def test_layer_cap_absorbs_small_and_lifts_large_entities():
     ]  # fmt: skip
     assert m.state.layer[m.row_of("large")] == 3
     assert m.state.layer[m.state.alive].max() == 3
+
+
+def test_layer_cap_of_one_absorbs_into_the_headquarters_and_makes_no_new_groups():
+    m = world(
+        [entity("G"), entity("big", "G", assets=900.0, sector="services"), entity("x", "big")],
+        slimming(max_layers=1, sibling_below=0.0),
+    )
+    m.run_for(2)
+    assert len(m.groups()) == 1
+    assert sorted(events(m, "merge")) == [
+        ("merge", "big", "G", "slimming"),
+        ("merge", "x", "G", "slimming"),
+    ]
 
 
 def test_small_same_sector_siblings_merge_into_the_largest():

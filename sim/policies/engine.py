@@ -83,7 +83,7 @@ class Policy:
         budget = Budget(
             capacity=c.capacity_per_month, jobs=c.jobs_per_month, money=self.budget_left
         )
-        self.synergies.realise(model, rule="quality")
+        self.synergies.realise(model)
         for rule in self.programmes:
             for _ in rule.step(model, Context(intensity.get(rule.family, 1.0), budget, self.rng)):
                 pass
@@ -121,7 +121,7 @@ class Policy:
         ledger.jobs_affected += action.jobs
         if action.kind == "merge":
             if action.synergy:
-                self.synergies.schedule(model, action.row, action.target, self.rng)
+                self.synergies.schedule(model, action.row, action.target, self.rng, action.rule)
             model.merge(action.row, action.target, rule=action.rule, reason=action.reason)
             st = model.state
             st.employees[action.target] = max(int(st.employees[action.target]) - action.jobs, 0)

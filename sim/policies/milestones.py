@@ -164,7 +164,7 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
     """改革高分报表: per milestone and target: the target, what was achieved, whether it was met.
 
     A milestone after the end of the run is listed with ``achieved`` NaN, ``met`` False and
-    ``status`` "after the run" (otherwise "met" or "missed").
+    ``status`` "after the run" (or "before the run"; otherwise "met" or "missed").
     """
     rows = []
     by_month = timeseries.set_index("month")
@@ -186,7 +186,7 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
                     "met": t.met(achieved, value),
                     "status": ("met" if t.met(achieved, value) else "missed")
                     if achieved == achieved
-                    else "after the run",
+                    else ("before the run" if month < 1 else "after the run"),
                     "unit": t.unit,
                 }
             )

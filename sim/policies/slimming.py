@@ -104,7 +104,12 @@ class Slimming(Rule):
         rows = np.flatnonzero(st.alive & (st.layer == cap + 1))
         for row in rows[np.argsort(st.assets[rows], kind="stable")].tolist():
             parent = int(st.parent[row])
-            if st.assets[row] < self.params.absorb_below or st.sector[row] == st.sector[parent]:
+            grandparent = int(st.parent[parent])
+            if (
+                st.assets[row] < self.params.absorb_below
+                or st.sector[row] == st.sector[parent]
+                or grandparent < 0
+            ):  # at a cap of 1 there is no one to move up to
                 yield dispositions.absorb(
                     model,
                     row,
@@ -116,7 +121,7 @@ class Slimming(Rule):
             else:
                 yield dispositions.move(
                     row,
-                    int(st.parent[parent]),
+                    grandparent,
                     rule=self.family,
                     reason=f"layer {cap + 1} above cap {cap}: moved up (划转)",
                 )

@@ -45,6 +45,7 @@ class SynergyParams(Validated):
 class _Pending:
     due: int
     into: int
+    rule: str
     absorbed_id: str
     fixed_cut: float
     productivity_target: float
@@ -58,19 +59,22 @@ class Synergies:
     params: SynergyParams
     pending: list[_Pending] = field(default_factory=list)
 
-    def schedule(self, model: SOEModel, row: int, into: int, rng: np.random.Generator) -> None:
-        """Call just before ``row`` is merged into ``into``."""
+    def schedule(
+        self, model: SOEModel, row: int, into: int, rng: np.random.Generator, rule: str
+    ) -> None:
+        """Call just before ``row`` is merged into ``into`` by ``rule``."""
         st, p = model.state, self.params
         self.pending.append(_Pending(
             due=model.month + p.delay_months,
             into=into,
+            rule=rule,
             absorbed_id=st.ids[row],
             fixed_cut=p.cost_cut * st.fixed_cost[row],
             productivity_target=max(st.productivity[row], st.productivity[into]),
             success=bool(rng.random() >= p.failure),
         ))  # fmt: skip
 
-    def realise(self, model: SOEModel, rule: str) -> None:
+    def realise(self, model: SOEModel) -> None:
         """Apply the synergies due this month to absorbers still alive."""
         st, keep = model.state, []
         for s in self.pending:
@@ -86,7 +90,7 @@ class Synergies:
             model.event(
                 "synergy",
                 s.into,
-                rule=rule,
+                rule=s.rule,
                 group=int(st.group[s.into]),
                 reason=f"merger with {s.absorbed_id}: synergy "
                 + ("realised" if s.success else "failed"),
