@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.sectors import N_SECTORS, sector_array
+from sim.sectors import MAX_MARGIN, N_SECTORS, sector_array
 from sim.state import HISTORY_MONTHS, EntityState
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ class Economy:
         assets = injection / (1.0 - debt)
         revenue = assets * self._turnover[sector] / 12.0
         margin = np.minimum(
-            0.9, self._margin[sector] + self._margin_sd[sector] * rng.standard_normal(k)
+            MAX_MARGIN, self._margin[sector] + self._margin_sd[sector] * rng.standard_normal(k)
         )
         opcost = revenue * (1.0 - margin)
         return EntrySpec(

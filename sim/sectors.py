@@ -178,6 +178,9 @@ SECTORS: tuple[SectorProfile, ...] = (
     ),
 )
 
+MAX_MARGIN = 0.9
+"""Operating margins drawn for entities are capped here so that operating cost stays positive."""
+
 SECTOR_NAMES: tuple[str, ...] = tuple(s.name for s in SECTORS)
 SECTOR_CODE: dict[str, int] = {name: code for code, name in enumerate(SECTOR_NAMES)}
 N_SECTORS = len(SECTORS)

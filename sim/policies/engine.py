@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from sim.economy import EntrySpec
 from sim.policies.base import Action, Budget, Context, Rule
 from sim.policies.config import PolicyConfig
@@ -140,8 +138,3 @@ class Policy:
                 cost=action.cost,
                 creditor_loss=action.creditor_loss,
             )
-
-
-def milestone_months(milestones: list[Milestone], start: str) -> np.ndarray:
-    """Simulated month of each milestone."""
-    return np.array([m.month_index(start) for m in milestones], dtype=np.int64)

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from sim.config import PopulationConfig
 from sim.population.schema import DEFAULT_CASH_SHARE
-from sim.sectors import N_SECTORS, SECTOR_NAMES, SECTORS, sector_array
+from sim.sectors import MAX_MARGIN, N_SECTORS, SECTOR_NAMES, SECTORS, sector_array
 from sim.tree import tree_depths
 
 SHELL_ASSETS_SHARE = 0.03
@@ -40,8 +40,6 @@ ASSETS_SIGMA = 1.3
 """Cross-entity dispersion of log-assets."""
 HQ_STAFF = 40
 """Headquarters staff added to a group HQ's revenue-driven headcount."""
-MAX_MARGIN = 0.9
-"""Operating margins are capped so that operating cost stays positive."""
 
 
 def _short_zh(label: str) -> str:
