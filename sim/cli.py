@@ -7,6 +7,7 @@ dataclasses (:class:`sim.config.SimConfig`).
 from __future__ import annotations
 
 import contextlib
+import shlex
 import sys
 from pathlib import Path
 
@@ -60,7 +61,9 @@ def main(cfg: DictConfig) -> None:
     try:
         config = to_sim_config(cfg)
         result = run_simulation(config)
-        paths = write_outputs(result, out_dir, config_yaml=OmegaConf.to_yaml(cfg))
+        task = [o for o in HydraConfig.get().overrides.task if not o.startswith("hydra.")]
+        command = " ".join(["soe-sim", *(shlex.quote(o) for o in task)])
+        paths = write_outputs(result, out_dir, config_yaml=OmegaConf.to_yaml(cfg), command=command)
     except SimInputError as err:
         _remove_if_empty(out_dir)
         print(f"soe-sim: error: {err}", file=sys.stderr)

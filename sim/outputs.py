@@ -80,13 +80,15 @@ def summary_table(ts: pd.DataFrame) -> pd.DataFrame:
     ).set_index("indicator")
 
 
-def summary(result: RunResult) -> dict[str, object]:
-    """The content of summary.json: config identity, headline start/end, event counts, timing."""
+def summary(result: RunResult, command: str | None = None) -> dict[str, object]:
+    """The content of summary.json: the command that reproduces the run (when known), config
+    identity, headline start/end, targets met, event counts, timing."""
     model = result.model
     ts = model.timeseries()
     events = model.events.to_frame()
     cfg = model.config
     return {
+        "command": command,
         "soe_sim_version": __version__,
         "seed": cfg.seed,
         "months": cfg.months,
@@ -98,6 +100,7 @@ def summary(result: RunResult) -> dict[str, object]:
         "policy": cfg.policy.name,
         "report_card": {
             "targets": len(result.report_card),
+            "due_in_run": int(result.report_card["status"].isin(["met", "missed"]).sum()),
             "met": int(result.report_card["met"].sum()),
         },
         "events": {op: int(n) for op, n in events["op"].value_counts().sort_index().items()},
@@ -114,9 +117,12 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_outputs(
-    result: RunResult, out_dir: Path, *, config_yaml: str | None = None
+    result: RunResult, out_dir: Path, *, config_yaml: str | None = None, command: str | None = None
 ) -> list[Path]:
-    """Write every output of a run into ``out_dir`` atomically; returns the final paths."""
+    """Write every output of a run into ``out_dir`` atomically; returns the final paths.
+
+    ``command`` (the soe-sim command line that made the run) is recorded in summary.json.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = out_dir / f".staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
@@ -154,7 +160,7 @@ def write_outputs(
             )
             fig.savefig(stage / "headline.png", dpi=110)
         (stage / "summary.json").write_text(
-            json.dumps(summary(result), indent=2, ensure_ascii=False), encoding="utf-8"
+            json.dumps(summary(result, command), indent=2, ensure_ascii=False), encoding="utf-8"
         )
         names = sorted(p.name for p in stage.iterdir() if p.name != "summary.json")
         final = []

@@ -107,3 +107,19 @@ def test_help_lists_the_config_groups(tmp_path):
     assert proc.returncode == 0
     for group in ("population: chongqing_2023, roster, synthetic", "economy:", "policy:"):
         assert group in proc.stdout
+
+
+def test_summary_records_a_command_that_reproduces_the_run(tmp_path):
+    import shlex
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    proc = soe_sim("months=3", "seed=4", "policy=gradual", f"hydra.run.dir={first}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    command = json.loads((first / "summary.json").read_text(encoding="utf-8"))["command"]
+    assert command == "soe-sim months=3 seed=4 policy=gradual"
+    proc = soe_sim(*shlex.split(command)[1:], f"hydra.run.dir={second}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("timeseries", "events", "entities_end"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(first / f"{name}.parquet"), pd.read_parquet(second / f"{name}.parquet")
+        )
