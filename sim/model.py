@@ -35,7 +35,7 @@ from sim.metrics import (
     portfolio_row,
 )
 from sim.population.schema import STATUSES
-from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTORS
+from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTOR_SHORT_ZH
 from sim.state import FATE_CODE, FATES, HISTORY_MONTHS, EntityState, Ledger
 from sim.tree import tree_depths, tree_roots
 
@@ -393,7 +393,7 @@ class SOEModel(mesa.Model):
         st.employees[rows] = spec.employees
         st.land_mu[rows] = spec.land_mu
         st.since_support[rows] = self.config.economy.zombie_window
-        short = [SECTORS[s].label_zh.split("/")[0].split("(")[0] for s in spec.sector.tolist()]
+        short = [SECTOR_SHORT_ZH[s] for s in spec.sector.tolist()]
         month, date, ids = self.month, self.date, st.ids
         groups = st.group[parents].tolist()
         group_names = {g: st.names[g] for g in set(groups)}

@@ -181,6 +181,8 @@ SECTORS: tuple[SectorProfile, ...] = (
 MAX_MARGIN = 0.9
 """Operating margins drawn for entities are capped here so that operating cost stays positive."""
 
+SECTOR_SHORT_ZH: tuple[str, ...] = tuple(s.label_zh.split("/")[0].split("(")[0] for s in SECTORS)
+"""Short Chinese label per sector code, used in generated entity names (城投, 制造业, …)."""
 SECTOR_NAMES: tuple[str, ...] = tuple(s.name for s in SECTORS)
 SECTOR_CODE: dict[str, int] = {name: code for code, name in enumerate(SECTOR_NAMES)}
 N_SECTORS = len(SECTORS)

@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
-from sim.sectors import COMPLEMENTS, N_SECTORS, SECTOR_CODE
+from sim.sectors import COMPLEMENTS, N_SECTORS, SECTOR_CODE, SECTOR_NAMES
 from sim.validation import check
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class Quality(Rule):
         acquirer = -1
         for wanted in (
             [int(sector[weak])],
-            [SECTOR_CODE[s] for s in COMPLEMENTS.get(_name(int(sector[weak])), ())],
+            [SECTOR_CODE[s] for s in COMPLEMENTS.get(SECTOR_NAMES[int(sector[weak])], ())],
         ):
             pool = others[np.isin(sector[others], wanted)]
             if pool.size:
@@ -129,7 +129,7 @@ class Quality(Rule):
         row, into = int(hq[weak]), int(hq[acquirer])
         reason = (
             f"strategic restructuring (战略性重组): weakest group joins "
-            f"{st.ids[into]} ({_name(int(sector[acquirer]))})"
+            f"{st.ids[into]} ({SECTOR_NAMES[int(sector[acquirer])]})"
         )
         if self.params.merger_mode == "absorb":
             return dispositions.absorb(
@@ -169,7 +169,7 @@ class Quality(Rule):
                 continue
             taken += 1
             target = home.get(int(st.sector[row]), -1)
-            label = _name(int(st.sector[row]))
+            label = SECTOR_NAMES[int(st.sector[row])]
             if target >= 0 and target != st.group[row] and st.alive[target]:
                 yield dispositions.move(
                     row,
@@ -194,9 +194,3 @@ class Quality(Rule):
                         rule=self.family,
                         reason=f"non-core {label}, insolvent: closed",
                     )
-
-
-def _name(code: int) -> str:
-    from sim.sectors import SECTOR_NAMES
-
-    return SECTOR_NAMES[code]

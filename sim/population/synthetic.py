@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from sim.config import PopulationConfig
 from sim.population.schema import DEFAULT_CASH_SHARE
-from sim.sectors import MAX_MARGIN, N_SECTORS, SECTOR_NAMES, SECTORS, sector_array
+from sim.sectors import MAX_MARGIN, N_SECTORS, SECTOR_NAMES, SECTOR_SHORT_ZH, sector_array
 from sim.tree import tree_depths
 
 SHELL_ASSETS_SHARE = 0.03
@@ -40,10 +40,6 @@ ASSETS_SIGMA = 1.3
 """Cross-entity dispersion of log-assets."""
 HQ_STAFF = 40
 """Headquarters staff added to a group HQ's revenue-driven headcount."""
-
-
-def _short_zh(label: str) -> str:
-    return label.split("/")[0].split("(")[0]
 
 
 def _group_sizes(cfg: PopulationConfig, rng: np.random.Generator) -> np.ndarray:
@@ -111,7 +107,7 @@ def _labels(
     is_hq = pa.array(pos == 0)
     ids = pc.if_else(is_hq, gid, pc.binary_join_element_wise(gid, p_str, "-"))
     parent_ids = pc.if_else(pa.array(parent < 0), "", ids.take(pa.array(np.maximum(parent, 0))))
-    short = pa.array([_short_zh(s.label_zh) for s in SECTORS])
+    short = pa.array(SECTOR_SHORT_ZH)
     hq_names = pc.binary_join_element_wise(
         "重庆", short.take(pa.array(group_sector)), "集团", g_str, ""
     ).take(pa.array(group))
