@@ -1,7 +1,7 @@
 """The ``soe-sim`` command: Hydra composes the config, the core runs it, outputs are written.
 
-This is the only module that imports Hydra or OmegaConf; everything below it takes plain
-dataclasses (:class:`sim.config.SimConfig`).
+This and :mod:`sim.compose` are the only modules that import Hydra or OmegaConf; everything below
+them takes plain dataclasses (:class:`sim.config.SimConfig`).
 """
 
 from __future__ import annotations
@@ -12,40 +12,16 @@ import sys
 from pathlib import Path
 
 import hydra
-from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 import sim
-from sim.config import SimConfig
+from sim.compose import compose_config, config_dir, to_sim_config
 from sim.errors import SimInputError
-from sim.outputs import run_simulation, summary_table, write_outputs
-
-
-def config_dir() -> str:
-    """The configs folder: packaged inside ``sim`` in a wheel, at the repo root in a checkout."""
-    packaged = Path(sim.__file__).parent / "configs"
-    return str(packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "configs")
-
-
-ConfigStore.instance().store(name="base_config", node=SimConfig)
-
-
-def to_sim_config(cfg: DictConfig) -> SimConfig:
-    """The typed config; range checks in the dataclasses raise ConfigError."""
-    obj = OmegaConf.to_object(cfg)
-    assert isinstance(obj, SimConfig)
-    return obj
-
-
-def compose_config(*overrides: str) -> SimConfig:
-    """The typed config that ``soe-sim OVERRIDES...`` would run, for scripts and notebooks."""
-    from hydra import compose, initialize_config_dir
-
-    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-        return to_sim_config(compose(config_name="config", overrides=list(overrides)))
+from sim.outputs import summary_table, write_outputs
+from sim.runner import run_simulation
 
 
 def _remove_if_empty(out_dir: Path) -> None:
@@ -69,10 +45,10 @@ def main(cfg: DictConfig) -> None:
         print(f"soe-sim: error: {err}", file=sys.stderr)
         sys.exit(2)
     table = summary_table(result.timeseries)
-    model = result.model
     print(
         f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
-        f"{config.months} months, {model.state.n} entities ever, {len(model.events)} events, "
+        f"{config.months} months, {result.entities_ever} entities ever, "
+        f"{len(result.events)} events, "
         f"{result.seconds:.2f} s"
     )
     print(table.to_string(float_format=lambda v: f"{v:,.3f}"))

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 
 from sim.config import SimConfig
-from sim.outputs import run_simulation
+from sim.runner import run_simulation
 
 
 def _one(job: tuple[str, SimConfig]) -> tuple[pd.DataFrame, pd.DataFrame]:

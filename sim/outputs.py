@@ -15,16 +15,12 @@ import dataclasses
 import json
 import os
 import shutil
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sim import __version__
-from sim.config import SimConfig
-from sim.model import SOEModel
-from sim.policies.milestones import report_card
+from sim.runner import RunResult
 
 HEADLINE = (
     "entities",
@@ -39,33 +35,6 @@ HEADLINE = (
     "employees",
 )
 """Indicators in the printed summary and in summary.json."""
-
-
-@dataclass
-class RunResult:
-    """A finished run: the model and the wall-clock seconds it took."""
-
-    model: SOEModel
-    seconds: float
-
-    @property
-    def timeseries(self) -> pd.DataFrame:
-        """Portfolio indicators by month."""
-        return self.model.timeseries()
-
-    @property
-    def report_card(self) -> pd.DataFrame:
-        """The policy's milestones: target, achieved, met."""
-        cfg = self.model.config
-        return report_card(self.timeseries, cfg.policy.milestones, cfg.start)
-
-
-def run_simulation(config: SimConfig, roster: pd.DataFrame | None = None) -> RunResult:
-    """Build the model from ``config`` (or an explicit roster) and run ``config.months`` months."""
-    started = time.perf_counter()
-    model = SOEModel(config, roster=roster)
-    model.run_for(config.months)
-    return RunResult(model, time.perf_counter() - started)
 
 
 def summary_table(ts: pd.DataFrame) -> pd.DataFrame:
@@ -83,10 +52,7 @@ def summary_table(ts: pd.DataFrame) -> pd.DataFrame:
 def summary(result: RunResult, command: str | None = None) -> dict[str, object]:
     """The content of summary.json: the command that reproduces the run (when known), config
     identity, headline start/end, targets met, event counts, timing."""
-    model = result.model
-    ts = model.timeseries()
-    events = model.events.to_frame()
-    cfg = model.config
+    ts, events, cfg = result.timeseries, result.events, result.config
     return {
         "command": command,
         "soe_sim_version": __version__,
@@ -127,22 +93,24 @@ def write_outputs(
     stage = out_dir / f".staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
-    model, cfg = result.model, result.model.config
+    cfg = result.config
     try:
         if config_yaml is not None:
             (stage / "config.yaml").write_text(config_yaml, encoding="utf-8")
         (stage / "config.json").write_text(
             json.dumps(dataclasses.asdict(cfg), indent=2, ensure_ascii=False), encoding="utf-8"
         )
-        ts = model.timeseries()
+        ts = result.timeseries
         _write_parquet(ts, stage / "timeseries.parquet")
-        if cfg.output.groups:
-            _write_parquet(model.group_timeseries(), stage / "groups.parquet")
-        if cfg.output.entities:
-            assert model.start_roster is not None  # kept whenever output.entities is on
-            _write_parquet(model.start_roster, stage / "entities_start.parquet")
-            _write_parquet(model.entity_table(), stage / "entities_end.parquet")
-        _write_parquet(model.events.to_frame(), stage / "events.parquet")
+        tables = {
+            "groups": result.groups,
+            "entities_start": result.entities_start,
+            "entities_end": result.entities_end,
+            "events": result.events,
+        }
+        for name, table in tables.items():
+            if table is not None:
+                _write_parquet(table, stage / f"{name}.parquet")
         card = result.report_card
         _write_parquet(card, stage / "report_card.parquet")
         card.to_csv(stage / "report_card.csv", index=False)

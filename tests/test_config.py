@@ -12,7 +12,7 @@ from omegaconf.errors import ValidationError
 from sim.cli import config_dir, to_sim_config
 from sim.config import EconomyConfig, PopulationConfig, SimConfig
 from sim.errors import ConfigError
-from sim.outputs import run_simulation
+from sim.runner import run_simulation
 
 CONFIGS = Path(config_dir())
 GROUPS = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir())

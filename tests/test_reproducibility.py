@@ -9,9 +9,9 @@ import sys
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from sim.cli import compose_config
+from sim.compose import compose_config
 from sim.config import PopulationConfig, SimConfig
-from sim.outputs import run_simulation
+from sim.runner import run_simulation
 
 TABLES = ("timeseries", "groups", "entities_start", "entities_end", "events")
 
@@ -23,14 +23,8 @@ def small_config(seed: int) -> SimConfig:
 
 
 def tables(cfg: SimConfig) -> dict[str, pd.DataFrame]:
-    model = run_simulation(cfg).model
-    return {
-        "timeseries": model.timeseries(),
-        "groups": model.group_timeseries(),
-        "entities_start": model.start_roster,
-        "entities_end": model.entity_table(),
-        "events": model.events.to_frame(),
-    }
+    result = run_simulation(cfg)
+    return {name: getattr(result, name) for name in TABLES}
 
 
 def test_same_seed_same_tables():

@@ -612,7 +612,7 @@ def test_enter_refuses_a_malformed_spec_without_side_effects(model: SOEModel) ->
 
 def test_the_adopted_reform_keeps_invariants_every_month() -> None:
     """The rules of the Chongqing 2024 reform drive all four operations; check every month."""
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     for seed in range(3):
         config = compose_config(

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.cli import compose_config
+from sim.compose import compose_config
 from sim.ensemble import run_ensemble
 
 RESULTS = Path(__file__).resolve().parent / "results"

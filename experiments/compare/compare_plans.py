@@ -19,7 +19,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.analysis import bands, outcomes_at, paired_comparison, target_probability
-from sim.cli import compose_config
+from sim.compose import compose_config
 from sim.ensemble import run_ensemble
 from sim.plots import plot_fan, plot_target_chances
 

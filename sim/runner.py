@@ -1,0 +1,74 @@
+"""The model as a function: (config, seed) in, plain tables out.
+
+:func:`run_simulation` builds a :class:`sim.model.SOEModel`, runs it and returns a
+:class:`RunResult` holding only pandas tables and numbers, so a result pickles cheaply across a
+process boundary and outlives the model. Experiments, the CLI and notebooks call this; tests that
+need the live model call :func:`run_model`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.config import SimConfig
+from sim.model import SOEModel
+from sim.policies.milestones import report_card
+
+
+@dataclass
+class RunResult:
+    """A finished run as plain tables (the columns of the run folder's Parquet files)."""
+
+    config: SimConfig
+    timeseries: pd.DataFrame
+    """Portfolio indicators by month (``timeseries.parquet``)."""
+    events: pd.DataFrame
+    """The event log (``events.parquet``)."""
+    report_card: pd.DataFrame
+    """The policy's milestones: target, achieved, met, status."""
+    groups: pd.DataFrame | None
+    """Consolidated group indicators by month, when ``output.groups``."""
+    entities_start: pd.DataFrame | None
+    """Every start entity in the roster schema, when ``output.entities``."""
+    entities_end: pd.DataFrame | None
+    """Every entity that ever existed, with its fate, when ``output.entities``."""
+    entities_ever: int
+    """Legal entities that existed at any time in the run."""
+    seconds: float
+    """Wall-clock seconds to build and run the model."""
+
+    @classmethod
+    def from_model(cls, model: SOEModel, seconds: float) -> RunResult:
+        """Tables of a finished model."""
+        cfg = model.config
+        ts = model.timeseries()
+        out = cfg.output
+        return cls(
+            config=cfg,
+            timeseries=ts,
+            events=model.events.to_frame(),
+            report_card=report_card(ts, cfg.policy.milestones, cfg.start),
+            groups=model.group_timeseries() if out.groups else None,
+            entities_start=model.start_roster if out.entities else None,
+            entities_end=model.entity_table() if out.entities else None,
+            entities_ever=model.state.n,
+            seconds=seconds,
+        )
+
+
+def run_model(config: SimConfig, roster: pd.DataFrame | None = None) -> SOEModel:
+    """Build the model from ``config`` (or an explicit roster) and run ``config.months`` months."""
+    model = SOEModel(config, roster=roster)
+    model.run_for(config.months)
+    return model
+
+
+def run_simulation(config: SimConfig, roster: pd.DataFrame | None = None) -> RunResult:
+    """Run ``config`` and return its tables."""
+    started = time.perf_counter()
+    model = run_model(config, roster)
+    seconds = time.perf_counter() - started
+    return RunResult.from_model(model, seconds)
