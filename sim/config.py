@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
+from sim.params import Validated as _Validated
+from sim.params import check as _check
+from sim.params import param
 from sim.policies.config import PolicyConfig
-from sim.validation import Validated as _Validated
-from sim.validation import check as _check
 
 SYNTHETIC_ONLY: frozenset[str] = frozenset({
     "n_entities", "n_groups", "entities_per_group", "max_depth", "min_depth", "deep_group_share",
@@ -36,49 +37,163 @@ class PopulationConfig(_Validated):
     """
 
     _section: ClassVar[str] = "population"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "n_entities": (1, 50_000_000),
-        "n_groups": (0, None),
-        "entities_per_group": (1.0, None),
-        "max_depth": (1, 30),
-        "min_depth": (1, 30),
-        "attachment_bias": (1.0, 20.0),
-        "group_size_sigma": (0.0, 5.0),
-        "mean_assets": (0.0, None),
-        "margin_shift": (-1.0, 1.0),
-        "margin_dispersion": (0.0, 10.0),
-        "debt_shift": (-0.5, 0.5),
-    }
-    _probabilities: ClassVar[tuple[str, ...]] = (
-        "deep_group_share",
-        "core_share",
-        "shell_share",
-        "dormant_share",
-        "gov_function_share",
-        "idle_share",
-        "intra_loan_share",
-    )
 
-    source: str = "synthetic"
-    path: str | None = None
-    n_entities: int = 2_000
-    n_groups: int = 0
-    entities_per_group: float = 44.0
-    max_depth: int = 8
-    min_depth: int = 3
-    deep_group_share: float = 0.35
-    attachment_bias: float = 2.5
-    group_size_sigma: float = 0.9
-    mean_assets: float = 1_150.0
-    core_share: float = 0.65
-    shell_share: float = 0.07
-    dormant_share: float = 0.04
-    gov_function_share: float = 0.12
-    idle_share: float = 0.07
-    intra_loan_share: float = 0.05
-    margin_shift: float = 0.006
-    margin_dispersion: float = 0.5
-    debt_shift: float = -0.06
+    source: str = param(
+        "synthetic",
+        unit="-",
+        kind="setting",
+        choices=("synthetic", "roster"),
+        meaning="Where the enterprises come from: the seeded synthetic generator or a roster file",
+    )
+    path: str | None = param(
+        None,
+        unit="-",
+        kind="setting",
+        meaning="Roster file (CSV or Parquet) when source=roster; 'builtin:NAME' names a shipped "
+        "roster",
+    )
+    n_entities: int = param(
+        2000,
+        unit="count",
+        kind="uncertainty",
+        low=1,
+        high=50000000,
+        meaning="Legal entities the synthetic generator creates",
+    )
+    n_groups: int = param(
+        0,
+        unit="count",
+        kind="uncertainty",
+        low=0,
+        meaning="Groups (集团) to create; 0 derives it from entities_per_group",
+    )
+    entities_per_group: float = param(
+        44.0,
+        unit="count",
+        kind="uncertainty",
+        low=1.0,
+        meaning="Mean legal entities per group when n_groups is 0",
+    )
+    max_depth: int = param(
+        8,
+        unit="layer",
+        kind="uncertainty",
+        low=1,
+        high=30,
+        meaning="Deepest management layer a synthetic group may reach",
+    )
+    min_depth: int = param(
+        3,
+        unit="layer",
+        kind="uncertainty",
+        low=1,
+        high=30,
+        meaning="Depth every synthetic group reaches at least",
+    )
+    deep_group_share: float = param(
+        0.35,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of groups deeper than five layers",
+    )
+    attachment_bias: float = param(
+        2.5,
+        unit="-",
+        kind="uncertainty",
+        low=1.0,
+        high=20.0,
+        meaning="Preferential-attachment strength when building trees (higher: bushier near the "
+        "top)",
+    )
+    group_size_sigma: float = param(
+        0.9,
+        unit="-",
+        kind="uncertainty",
+        low=0.0,
+        high=5.0,
+        meaning="Log-normal dispersion of group sizes",
+    )
+    mean_assets: float = param(
+        1150.0,
+        unit="mn yuan",
+        kind="uncertainty",
+        low=0.0,
+        meaning="Mean total assets of a legal entity",
+    )
+    core_share: float = param(
+        0.65,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of subsidiaries in a core business (主责主业) of their group",
+    )
+    shell_share: float = param(
+        0.07,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of subsidiaries that are shells (空壳)",
+    )
+    dormant_share: float = param(
+        0.04,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of subsidiaries that are dormant (休眠)",
+    )
+    gov_function_share: float = param(
+        0.12,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of entities carrying government functions (政企不分)",
+    )
+    idle_share: float = param(
+        0.07,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Idle assets (闲置资产) as a share of total assets, on average",
+    )
+    intra_loan_share: float = param(
+        0.05,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Intra-group loans as a share of a subsidiary's assets, on average",
+    )
+    margin_shift: float = param(
+        0.006,
+        unit="share",
+        kind="uncertainty",
+        low=-1.0,
+        high=1.0,
+        meaning="Shift of every sector's mean operating margin",
+    )
+    margin_dispersion: float = param(
+        0.5,
+        unit="-",
+        kind="uncertainty",
+        low=0.0,
+        high=10.0,
+        meaning="Scale of the entity-level spread of operating margins around the sector mean",
+    )
+    debt_shift: float = param(
+        -0.06,
+        unit="share",
+        kind="uncertainty",
+        low=-0.5,
+        high=0.5,
+        meaning="Shift of every sector's mean debt-to-asset ratio",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -120,49 +235,160 @@ class EconomyConfig(_Validated):
     """The monthly economy: the uncertainty a restructuring policy acts under."""
 
     _section: ClassVar[str] = "economy"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "demand_persistence": (0.0, 0.999),
-        "idio_persistence": (0.0, 0.999),
-        "demand_correlation": (0.0, 0.999),
-        "demand_vol_scale": (0.0, 10.0),
-        "idio_vol": (0.0, 5.0),
-        "interest_rate": (0.0, 1.0),
-        "entity_overhead": (0.0, None),
-        "layer_overhead": (0.0, 1.0),
-        "entry_rate": (0.0, 1.0),
-        "entry_size": (0.0, 10.0),
-        "entry_max_layer": (2, 30),
-        "zombie_window": (1, 120),
-        "productivity_growth": (-0.5, 0.5),
-    }
-    _probabilities: ClassVar[tuple[str, ...]] = (
-        "fixed_cost_share",
-        "interest_bearing_share",
-        "soft_budget",
-        "bankruptcy_hazard",
-        "liquidation_recovery",
-        "entry_core_share",
-    )
 
-    demand_persistence: float = 0.92
-    demand_correlation: float = 0.35
-    demand_vol_scale: float = 1.0
-    idio_persistence: float = 0.85
-    idio_vol: float = 0.12
-    fixed_cost_share: float = 0.30
-    interest_rate: float = 0.045
-    interest_bearing_share: float = 0.55
-    entity_overhead: float = 0.5
-    layer_overhead: float = 0.002
-    soft_budget: float = 0.9
-    bankruptcy_hazard: float = 0.03
-    liquidation_recovery: float = 0.4
-    entry_rate: float = 0.05
-    entry_size: float = 0.03
-    entry_max_layer: int = 9
-    entry_core_share: float = 0.7
-    zombie_window: int = 12
-    productivity_growth: float = 0.0
+    demand_persistence: float = param(
+        0.92,
+        unit="-",
+        kind="uncertainty",
+        low=0.0,
+        high=0.999,
+        meaning="AR(1) coefficient of sector log demand, monthly",
+    )
+    demand_correlation: float = param(
+        0.35,
+        unit="-",
+        kind="uncertainty",
+        low=0.0,
+        high=0.999,
+        meaning="Share of sector demand innovations' variance from one common factor",
+    )
+    demand_vol_scale: float = param(
+        1.0,
+        unit="-",
+        kind="uncertainty",
+        low=0.0,
+        high=10.0,
+        meaning="Multiplier on every sector's demand volatility",
+    )
+    idio_persistence: float = param(
+        0.85,
+        unit="-",
+        kind="uncertainty",
+        low=0.0,
+        high=0.999,
+        meaning="AR(1) coefficient of an entity's own demand shock, monthly",
+    )
+    idio_vol: float = param(
+        0.12,
+        unit="-",
+        kind="uncertainty",
+        low=0.0,
+        high=5.0,
+        meaning="Standard deviation of an entity's own log demand shock (stationary)",
+    )
+    fixed_cost_share: float = param(
+        0.3,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of operating cost that is fixed (does not scale with volume)",
+    )
+    interest_rate: float = param(
+        0.045,
+        unit="share/yr",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Interest rate on interest-bearing external debt",
+    )
+    interest_bearing_share: float = param(
+        0.55,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of liabilities that bears interest",
+    )
+    entity_overhead: float = param(
+        0.5,
+        unit="mn yuan/yr",
+        kind="uncertainty",
+        low=0.0,
+        meaning="Management overhead of keeping one legal entity",
+    )
+    layer_overhead: float = param(
+        0.002,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Overhead per management layer below the HQ, share of revenue",
+    )
+    soft_budget: float = param(
+        0.9,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of a subsidiary's cash shortfall its parent covers (soft budget constraint)",
+    )
+    bankruptcy_hazard: float = param(
+        0.03,
+        unit="share/month",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Monthly failure probability of an insolvent subsidiary under a fully hard budget",
+    )
+    liquidation_recovery: float = param(
+        0.4,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of assets recovered when an entity goes bankrupt",
+    )
+    entry_rate: float = param(
+        0.05,
+        unit="share/yr",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="New subsidiaries proposed per year, share of live entities",
+    )
+    entry_size: float = param(
+        0.03,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=10.0,
+        meaning="Founder's equity injection into a new subsidiary, share of the founder's assets "
+        "(median scale)",
+    )
+    entry_max_layer: int = param(
+        9,
+        unit="layer",
+        kind="uncertainty",
+        low=2,
+        high=30,
+        meaning="Entities at this layer or deeper found no subsidiaries",
+    )
+    entry_core_share: float = param(
+        0.7,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of new subsidiaries in their founder's sector",
+    )
+    zombie_window: int = param(
+        12,
+        unit="months",
+        kind="uncertainty",
+        low=1,
+        high=120,
+        meaning="Months of look-back for support received and for the smoothed profit behind "
+        "zombie status",
+    )
+    productivity_growth: float = param(
+        0.0,
+        unit="share/yr",
+        kind="uncertainty",
+        low=-0.5,
+        high=0.5,
+        meaning="Productivity growth of every entity",
+    )
 
 
 @dataclass(kw_only=True)
@@ -170,9 +396,24 @@ class OutputConfig(_Validated):
     """What a run writes besides the always-written tables."""
 
     _section: ClassVar[str] = "output"
-    chart: bool = True
-    entities: bool = True
-    groups: bool = True
+    chart: bool = param(
+        True,
+        unit="-",
+        kind="setting",
+        meaning="Write headline.png and report_card.png",
+    )
+    entities: bool = param(
+        True,
+        unit="-",
+        kind="setting",
+        meaning="Write entities_start.parquet and entities_end.parquet",
+    )
+    groups: bool = param(
+        True,
+        unit="-",
+        kind="setting",
+        meaning="Write groups.parquet (consolidated indicators per group and month)",
+    )
 
 
 _START = re.compile(r"^(\d{4})-(\d{2})$")
@@ -183,14 +424,29 @@ class SimConfig(_Validated):
     """One run: population, economy, policy, and the run settings (months, seed, start month)."""
 
     _section: ClassVar[str] = ""
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "months": (1, 1200),
-        "seed": (0, 2**63 - 1),
-    }
 
-    months: int = 36
-    seed: int = 0
-    start: str = "2024-01"
+    months: int = param(
+        36,
+        unit="months",
+        kind="setting",
+        low=1,
+        high=1200,
+        meaning="Months to simulate (one step is one month)",
+    )
+    seed: int = param(
+        0,
+        unit="-",
+        kind="setting",
+        low=0,
+        high=9223372036854775807,
+        meaning="Seed from which every random stream is spawned",
+    )
+    start: str = param(
+        "2024-01",
+        unit="YYYY-MM",
+        kind="setting",
+        meaning="First simulated month",
+    )
     population: PopulationConfig = field(default_factory=PopulationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)

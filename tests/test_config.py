@@ -69,7 +69,7 @@ def test_every_option_composes_and_runs(group, option, tmp_path):
         ("economy.zombie_window=0", "economy.zombie_window must be >= 1"),
         ("population.n_entities=0", "population.n_entities must be >= 1"),
         ("population.shell_share=1.2", "population.shell_share must be a probability"),
-        ("population.source=excel", "population.source must be 'synthetic' or 'roster'"),
+        ("population.source=excel", "population.source must be one of"),
         ("population=roster", "population.path must be set"),
         ("economy.idio_vol=nan", "economy.idio_vol must be a finite number"),
         ("population.n_entities=20000", "population.n_entities must be left at its default"),

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
-from sim.validation import Validated
+from sim.params import Validated
 
 if TYPE_CHECKING:
     from sim.model import SOEModel

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from sim.params import Validated, check, param
 from sim.policies.decoupling import DecouplingParams
 from sim.policies.dispositions import DisposalParams
 from sim.policies.efficiency import EfficiencyParams
@@ -17,7 +18,6 @@ from sim.policies.milestones import Milestone, SurgeParams
 from sim.policies.quality import QualityParams
 from sim.policies.slimming import SlimmingParams
 from sim.policies.synergy import SynergyParams
-from sim.validation import Validated, check
 
 STRUCTURAL_FAMILIES: tuple[str, ...] = ("loss_cutting", "slimming", "quality")
 """Rule families whose proposals compete for the regulator's capacity, in ``order``."""
@@ -28,21 +28,31 @@ class ConstraintParams(Validated):
     """What planners trade off: processing capacity, money and jobs."""
 
     _section: ClassVar[str] = "policy.constraints"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "capacity_per_month": (0.0, None),
-        "budget": (0.0, None),
-        "jobs_per_month": (0.0, None),
-    }
 
-    capacity_per_month: float = 1e9
-    """Structural actions (closures, sales, deregistrations, mergers, moves) the regulator can
-    process per month."""
-    budget: float = 1e12
-    """Restructuring budget for the whole run, mn yuan (severance, liquidation, integration,
-    deregistration, decoupling and turnaround costs)."""
-    jobs_per_month: float = 1e12
-    """Employment-stability cap: employees affected by closures, sales and merger job cuts per
-    month."""
+    capacity_per_month: float = param(
+        1000000000.0,
+        unit="actions/month",
+        kind="lever",
+        low=0.0,
+        meaning="Structural actions (closures, sales, deregistrations, mergers, moves) the "
+        "regulator can process per month",
+    )
+    budget: float = param(
+        1000000000000.0,
+        unit="mn yuan",
+        kind="lever",
+        low=0.0,
+        meaning="Restructuring budget for the whole run, mn yuan (severance, liquidation, "
+        "integration, deregistration, decoupling and turnaround costs)",
+    )
+    jobs_per_month: float = param(
+        1000000000000.0,
+        unit="persons/month",
+        kind="lever",
+        low=0.0,
+        meaning="Employment-stability cap: employees affected by closures, sales and merger job "
+        "cuts per month",
+    )
 
 
 @dataclass(kw_only=True)
@@ -50,10 +60,24 @@ class PolicyConfig(Validated):
     """A restructuring policy: the lever. The default is no reform."""
 
     _section: ClassVar[str] = "policy"
-    name: str = "none"
-    description: str = ""
-    start: str | None = None
-    """First month the rules act (YYYY-MM); None = the run's first month."""
+    name: str = param(
+        "none",
+        unit="-",
+        kind="setting",
+        meaning="Name of the plan, shown in outputs",
+    )
+    description: str = param(
+        "",
+        unit="-",
+        kind="setting",
+        meaning="One line describing the plan",
+    )
+    start: str | None = param(
+        None,
+        unit="YYYY-MM",
+        kind="lever",
+        meaning="First month the rules act (YYYY-MM); None = the run's first month",
+    )
     order: list[str] = field(default_factory=lambda: list(STRUCTURAL_FAMILIES))
     """Priority of the structural rule families for the month's capacity and budget."""
     loss_cutting: LossCuttingParams = field(default_factory=LossCuttingParams)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.params import param
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
 
 if TYPE_CHECKING:
@@ -27,16 +28,28 @@ class DecouplingParams(RuleParams):
     """Parameters of 政企分离."""
 
     _section: ClassVar[str] = "policy.decoupling"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "per_month": (0.0, None),
-        "one_off_months": (0.0, 120.0),
-    }
 
-    enabled: bool = False
-    per_month: float = 20.0
-    """Enterprises decoupled per month (the regulator's capacity for this work)."""
-    one_off_months: float = 3.0
-    """One-off transition cost, in months of the burden removed."""
+    enabled: bool = param(
+        False,
+        unit="-",
+        kind="lever",
+        meaning="Switch the 政企分离 rules on",
+    )
+    per_month: float = param(
+        20.0,
+        unit="entities/month",
+        kind="lever",
+        low=0.0,
+        meaning="Enterprises decoupled per month (the regulator's capacity for this work)",
+    )
+    one_off_months: float = param(
+        3.0,
+        unit="months",
+        kind="uncertainty",
+        low=0.0,
+        high=120.0,
+        meaning="One-off transition cost, in months of the burden removed",
+    )
 
 
 class Decoupling(Rule):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from sim.params import Validated, param
 from sim.policies.base import Action
-from sim.validation import Validated
 
 if TYPE_CHECKING:
     from sim.model import SOEModel
@@ -23,32 +23,69 @@ class DisposalParams(Validated):
     """Prices and costs of dispositions (money in mn yuan)."""
 
     _section: ClassVar[str] = "policy.disposal"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "severance_per_employee": (0.0, None),
-        "sale_valuation": (0.0, 10.0),
-        "deregistration_fee": (0.0, None),
-        "integration_cost": (0.0, 1.0),
-    }
-    _probabilities: ClassVar[tuple[str, ...]] = (
-        "liquidation_recovery", "liquidation_fee", "sale_fee", "merge_job_cut",
-    )  # fmt: skip
 
-    severance_per_employee: float = 0.1
-    """Severance per laid-off employee, mn yuan (about N+1 months at ~8,000 yuan a month)."""
-    liquidation_recovery: float = 0.45
-    """Share of a closed entity's assets recovered in liquidation."""
-    liquidation_fee: float = 0.02
-    """Liquidation costs, share of assets."""
-    sale_valuation: float = 0.9
-    """Sale price / book equity when an entity is transferred out (合作转移)."""
-    sale_fee: float = 0.01
-    """Transaction costs of a sale, share of the price."""
-    deregistration_fee: float = 0.05
-    """Cost of deregistering one shell or dormant entity, mn yuan."""
-    integration_cost: float = 0.02
-    """One-off cost of absorbing an entity, share of its annual revenue."""
-    merge_job_cut: float = 0.05
-    """Share of an absorbed entity's staff cut in the merger (paid severance)."""
+    severance_per_employee: float = param(
+        0.1,
+        unit="mn yuan/person",
+        kind="uncertainty",
+        low=0.0,
+        meaning="Severance per laid-off employee (about N+1 months at ~8,000 yuan a month)",
+    )
+    liquidation_recovery: float = param(
+        0.45,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of a closed entity's assets recovered in liquidation",
+    )
+    liquidation_fee: float = param(
+        0.02,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Liquidation costs, share of assets",
+    )
+    sale_valuation: float = param(
+        0.9,
+        unit="ratio",
+        kind="uncertainty",
+        low=0.0,
+        high=10.0,
+        meaning="Sale price / book equity when an entity is transferred out (合作转移)",
+    )
+    sale_fee: float = param(
+        0.01,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Transaction costs of a sale, share of the price",
+    )
+    deregistration_fee: float = param(
+        0.05,
+        unit="mn yuan",
+        kind="uncertainty",
+        low=0.0,
+        meaning="Cost of deregistering one shell or dormant entity",
+    )
+    integration_cost: float = param(
+        0.02,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="One-off cost of absorbing an entity, share of its annual revenue",
+    )
+    merge_job_cut: float = param(
+        0.05,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of an absorbed entity's staff cut in the merger (paid severance)",
+    )
 
 
 def close(model: SOEModel, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.params import param
 from sim.policies.base import Action, Context, Rule, RuleParams
 from sim.sectors import sector_array
 
@@ -40,43 +41,109 @@ class EfficiencyParams(RuleParams):
     """Parameters of 增效 and 三清 (rates are per month unless stated)."""
 
     _section: ClassVar[str] = "policy.efficiency"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "market_price": (0.0, 5.0),
-        "central_local_price": (0.0, 5.0),
-        "reuse_yield": (0.0, 5.0),
-        "hazard_ratio": (0.0, 10.0),
-        "productivity_gain": (-0.5, 0.5),
-    }
-    _probabilities: ClassVar[tuple[str, ...]] = (
-        "revitalise_rate", "cash_share", "central_local_share", "collection_rate",
-        "cash_buffer", "repayment_rate", "hazard_paydown",
-    )  # fmt: skip
 
-    enabled: bool = False
-    revitalise_rate: float = 0.06
-    """Share of idle assets revitalised per month."""
-    cash_share: float = 0.45
-    """Share of revitalised assets sold for cash (2023: 25.4 of 56.5 bn)."""
-    market_price: float = 0.95
-    """Sale price / book value on the market."""
-    central_local_share: float = 0.2
-    """Share of sales made through central-local cooperation (央地合作)."""
-    central_local_price: float = 1.0
-    """Sale price / book value through central-local cooperation."""
-    reuse_yield: float = 0.8
-    """Revenue of re-used assets relative to the sector's asset turnover."""
-    collection_rate: float = 0.03
-    """Share of receivables collected per month."""
-    cash_buffer: float = 0.06
-    """Cash kept, share of assets; more repays debt."""
-    repayment_rate: float = 0.2
-    """Share of cash above the buffer used to repay external debt per month."""
-    hazard_ratio: float = 0.9
-    """Debt-to-asset ratio above which a subsidiary is a risk hazard."""
-    hazard_paydown: float = 0.05
-    """Share of a hazard's external debt its parent pays down per month."""
-    productivity_gain: float = 0.02
-    """Extra productivity growth of operating entities, per year."""
+    enabled: bool = param(
+        False,
+        unit="-",
+        kind="lever",
+        meaning="Switch the 增效, 三清, 盘活 rules on",
+    )
+    revitalise_rate: float = param(
+        0.06,
+        unit="share/month",
+        kind="lever",
+        low=0.0,
+        high=1.0,
+        meaning="Share of idle assets revitalised per month",
+    )
+    cash_share: float = param(
+        0.45,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of revitalised assets sold for cash (2023: 25.4 of 56.5 bn)",
+    )
+    market_price: float = param(
+        0.95,
+        unit="ratio",
+        kind="uncertainty",
+        low=0.0,
+        high=5.0,
+        meaning="Sale price / book value on the market",
+    )
+    central_local_share: float = param(
+        0.2,
+        unit="share",
+        kind="lever",
+        low=0.0,
+        high=1.0,
+        meaning="Share of sales made through central-local cooperation (央地合作)",
+    )
+    central_local_price: float = param(
+        1.0,
+        unit="ratio",
+        kind="uncertainty",
+        low=0.0,
+        high=5.0,
+        meaning="Sale price / book value through central-local cooperation",
+    )
+    reuse_yield: float = param(
+        0.8,
+        unit="ratio",
+        kind="uncertainty",
+        low=0.0,
+        high=5.0,
+        meaning="Revenue of re-used assets relative to the sector's asset turnover",
+    )
+    collection_rate: float = param(
+        0.03,
+        unit="share/month",
+        kind="lever",
+        low=0.0,
+        high=1.0,
+        meaning="Share of receivables collected per month",
+    )
+    cash_buffer: float = param(
+        0.06,
+        unit="share",
+        kind="lever",
+        low=0.0,
+        high=1.0,
+        meaning="Cash kept, share of assets; more repays debt",
+    )
+    repayment_rate: float = param(
+        0.2,
+        unit="share/month",
+        kind="lever",
+        low=0.0,
+        high=1.0,
+        meaning="Share of cash above the buffer used to repay external debt per month",
+    )
+    hazard_ratio: float = param(
+        0.9,
+        unit="ratio",
+        kind="lever",
+        low=0.0,
+        high=10.0,
+        meaning="Debt-to-asset ratio above which a subsidiary is a risk hazard",
+    )
+    hazard_paydown: float = param(
+        0.05,
+        unit="share/month",
+        kind="lever",
+        low=0.0,
+        high=1.0,
+        meaning="Share of a hazard's external debt its parent pays down per month",
+    )
+    productivity_gain: float = param(
+        0.02,
+        unit="share/yr",
+        kind="uncertainty",
+        low=-0.5,
+        high=0.5,
+        meaning="Extra productivity growth of operating entities, per year",
+    )
 
 
 class Efficiency(Rule):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from sim.economy import neutral_profit
+from sim.params import param
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
 from sim.sectors import N_SECTORS
@@ -43,28 +44,61 @@ class LossCuttingParams(RuleParams):
     """Parameters of 止损治亏 (money in mn yuan)."""
 
     _section: ClassVar[str] = "policy.loss_cutting"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "per_month": (0.0, None),
-        "turnaround_months": (1, 120),
-        "soft_budget": (-1.0, 1.0),
-    }
-    _probabilities: ClassVar[tuple[str, ...]] = (
-        "turnaround_cost_cut", "turnaround_success", "turnaround_cost",
-    )  # fmt: skip
 
-    enabled: bool = False
-    per_month: float = 40.0
-    """Loss-makers taken in hand per month (turnarounds started plus dispositions proposed)."""
-    turnaround_cost_cut: float = 0.08
-    """Share of operating cost removed by a successful turnaround."""
-    turnaround_success: float = 0.5
-    """Probability that a turnaround succeeds."""
-    turnaround_months: int = 6
-    """Months until a turnaround's outcome is known."""
-    turnaround_cost: float = 0.01
-    """One-off cost of a turnaround, share of annual operating cost."""
-    soft_budget: float = -1.0
-    """Soft-budget share under the reform (硬化预算约束); -1 leaves the economy's value."""
+    enabled: bool = param(
+        False,
+        unit="-",
+        kind="lever",
+        meaning="Switch the 止损治亏 rules on",
+    )
+    per_month: float = param(
+        40.0,
+        unit="entities/month",
+        kind="lever",
+        low=0.0,
+        meaning="Loss-makers taken in hand per month (turnarounds started plus dispositions "
+        "proposed)",
+    )
+    turnaround_cost_cut: float = param(
+        0.08,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of operating cost removed by a successful turnaround",
+    )
+    turnaround_success: float = param(
+        0.5,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Probability that a turnaround succeeds",
+    )
+    turnaround_months: int = param(
+        6,
+        unit="months",
+        kind="uncertainty",
+        low=1,
+        high=120,
+        meaning="Months until a turnaround's outcome is known",
+    )
+    turnaround_cost: float = param(
+        0.01,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="One-off cost of a turnaround, share of annual operating cost",
+    )
+    soft_budget: float = param(
+        -1.0,
+        unit="share",
+        kind="lever",
+        low=-1.0,
+        high=1.0,
+        meaning="Soft-budget share under the reform (硬化预算约束); -1 leaves the economy's value",
+    )
 
 
 class LossCutting(Rule):

@@ -17,7 +17,7 @@ from typing import ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from sim.validation import Validated, check
+from sim.params import Validated, check, param
 
 
 @dataclass(frozen=True)
@@ -128,16 +128,29 @@ class SurgeParams(Validated):
     """突击: rules driving an unmet target work harder as its deadline nears."""
 
     _section: ClassVar[str] = "policy.surge"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "window_months": (0, 24),
-        "factor": (1.0, 20.0),
-    }
 
-    enabled: bool = False
-    window_months: int = 2
-    """Months before a deadline in which the surge applies."""
-    factor: float = 1.5
-    """Multiplier on the rates of rule families driving an unmet target."""
+    enabled: bool = param(
+        False,
+        unit="-",
+        kind="lever",
+        meaning="Rule families driving an unmet target work harder before its deadline (突击)",
+    )
+    window_months: int = param(
+        2,
+        unit="months",
+        kind="lever",
+        low=0,
+        high=24,
+        meaning="Months before a deadline in which the surge applies",
+    )
+    factor: float = param(
+        1.5,
+        unit="-",
+        kind="lever",
+        low=1.0,
+        high=20.0,
+        meaning="Multiplier on the rates of rule families driving an unmet target",
+    )
 
 
 def surge_intensity(

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.params import check, param
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
 from sim.sectors import COMPLEMENTS, N_SECTORS, SECTOR_CODE, SECTOR_NAMES
-from sim.validation import check
 
 if TYPE_CHECKING:
     from sim.model import SOEModel
@@ -43,26 +43,56 @@ class QualityParams(RuleParams):
     """Parameters of 优化重组."""
 
     _section: ClassVar[str] = "policy.quality"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "target_groups": (1, None),
-        "group_mergers_per_month": (0.0, None),
-        "max_core": (1, 11),
-        "integrations_per_month": (0.0, None),
-    }
 
-    enabled: bool = False
-    target_groups: int = 38
-    """Strategic restructuring continues while there are more groups than this."""
-    group_mergers_per_month: float = 2.0
-    """Group mergers per month at most."""
-    merger_mode: str = "absorb"
-    """``absorb`` (the weaker HQ is absorbed) or ``subsidiary`` (it becomes a subsidiary)."""
-    max_core: int = 3
-    """Core businesses (sectors) per group at most."""
-    integrations_per_month: float = 20.0
-    """Non-core subsidiaries integrated into another group or divested per month."""
-    divest: bool = True
-    """Divest non-core subsidiaries that no group has as a core business."""
+    enabled: bool = param(
+        False,
+        unit="-",
+        kind="lever",
+        meaning="Switch the 优化重组 rules on",
+    )
+    target_groups: int = param(
+        38,
+        unit="count",
+        kind="lever",
+        low=1,
+        meaning="Strategic restructuring continues while there are more groups than this",
+    )
+    group_mergers_per_month: float = param(
+        2.0,
+        unit="mergers/month",
+        kind="lever",
+        low=0.0,
+        meaning="Group mergers per month at most",
+    )
+    merger_mode: str = param(
+        "absorb",
+        unit="-",
+        kind="lever",
+        choices=("absorb", "subsidiary"),
+        meaning="absorb: the weaker HQ is absorbed; subsidiary: it becomes a subsidiary of the "
+        "stronger group",
+    )
+    max_core: int = param(
+        3,
+        unit="count",
+        kind="lever",
+        low=1,
+        high=11,
+        meaning="Core businesses (sectors) per group at most",
+    )
+    integrations_per_month: float = param(
+        20.0,
+        unit="entities/month",
+        kind="lever",
+        low=0.0,
+        meaning="Non-core subsidiaries integrated into another group or divested per month",
+    )
+    divest: bool = param(
+        True,
+        unit="-",
+        kind="lever",
+        meaning="Divest non-core subsidiaries that no group has as a core business",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.params import param
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
 from sim.sectors import N_SECTORS
@@ -41,27 +42,56 @@ class SlimmingParams(RuleParams):
     """Parameters of 瘦身健体 (money in mn yuan)."""
 
     _section: ClassVar[str] = "policy.slimming"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {
-        "per_month": (0.0, None),
-        "max_layers": (1, 30),
-        "absorb_below": (0.0, None),
-        "sibling_below": (0.0, None),
-    }
-    _probabilities: ClassVar[tuple[str, ...]] = ("entry_approval",)
 
-    enabled: bool = False
-    per_month: float = 60.0
-    """Slimming proposals per month."""
-    max_layers: int = 5
-    """Deepest management layer allowed (1 = group HQ)."""
-    deregister_dormant: bool = True
-    """Deregister dormant entities as well as shells."""
-    absorb_below: float = 100.0
-    """An over-deep entity with fewer assets than this (mn yuan) is absorbed, not moved up."""
-    sibling_below: float = 50.0
-    """Same-sector siblings with fewer assets than this (mn yuan) are merged together."""
-    entry_approval: float = 1.0
-    """Share of proposed new subsidiaries approved (严控新设); 1 = no restriction."""
+    enabled: bool = param(
+        False,
+        unit="-",
+        kind="lever",
+        meaning="Switch the 瘦身健体 rules on",
+    )
+    per_month: float = param(
+        60.0,
+        unit="actions/month",
+        kind="lever",
+        low=0.0,
+        meaning="Slimming proposals per month",
+    )
+    max_layers: int = param(
+        5,
+        unit="layer",
+        kind="lever",
+        low=1,
+        high=30,
+        meaning="Deepest management layer allowed (1 = group HQ)",
+    )
+    deregister_dormant: bool = param(
+        True,
+        unit="-",
+        kind="lever",
+        meaning="Deregister dormant entities as well as shells",
+    )
+    absorb_below: float = param(
+        100.0,
+        unit="mn yuan",
+        kind="lever",
+        low=0.0,
+        meaning="An over-deep entity with fewer assets than this is absorbed, not moved up",
+    )
+    sibling_below: float = param(
+        50.0,
+        unit="mn yuan",
+        kind="lever",
+        low=0.0,
+        meaning="Same-sector siblings with fewer assets than this are merged together",
+    )
+    entry_approval: float = param(
+        1.0,
+        unit="share",
+        kind="lever",
+        low=0.0,
+        high=1.0,
+        meaning="Share of proposed new subsidiaries approved (严控新设); 1 = no restriction",
+    )
 
 
 class Slimming(Rule):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.validation import Validated
+from sim.params import Validated, param
 
 if TYPE_CHECKING:
     from sim.model import SOEModel
@@ -28,17 +28,40 @@ class SynergyParams(Validated):
     """Sizes and timing of merger synergy."""
 
     _section: ClassVar[str] = "policy.synergy"
-    _ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {"delay_months": (0, 120)}
-    _probabilities: ClassVar[tuple[str, ...]] = ("cost_cut", "productivity_convergence", "failure")
 
-    cost_cut: float = 0.10
-    """Share of the absorbed entity's fixed operating cost removed when synergy is realised."""
-    productivity_convergence: float = 0.3
-    """Share of the productivity gap to the better of the two entities closed."""
-    delay_months: int = 6
-    """Months from merger to realised synergy."""
-    failure: float = 0.3
-    """Probability that a merger's synergy never comes."""
+    cost_cut: float = param(
+        0.1,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of the absorbed entity's fixed operating cost removed when synergy is "
+        "realised",
+    )
+    productivity_convergence: float = param(
+        0.3,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Share of the productivity gap to the better of the two entities closed",
+    )
+    delay_months: int = param(
+        6,
+        unit="months",
+        kind="uncertainty",
+        low=0,
+        high=120,
+        meaning="Months from merger to realised synergy",
+    )
+    failure: float = param(
+        0.3,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Probability that a merger's synergy never comes",
+    )
 
 
 @dataclass(frozen=True)
