@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -519,3 +521,289 @@ def test_typed_bool_columns_are_not_numbers() -> None:
     df["land_mu"] = [True, False, True, False, True, False]
     with pytest.raises(RosterError, match=r"non-numeric values in column 'land_mu' in rows 1, 2"):
         validate_roster(df)
+
+
+# ------------------------------------------------------------------------------------------------
+# Hardening: bounds that keep sums finite, names, id lengths, encodings, delimiters, zero assets
+
+
+def test_schema_states_numeric_bounds() -> None:
+    bounds = {c.name: (c.low, c.high) for c in COLUMNS if c.name in NUMERIC}
+    assert bounds["employees"] == (0.0, 1e7)
+    assert bounds["land_mu"] == (0.0, 1e8)
+    for c in COLUMNS:
+        if c.kind == "money":
+            assert bounds[c.name] == (0.0, 1e9), c.name
+    # A sum over 5e7 rows stays finite, and headcounts stay exact in float64 and within int64.
+    for low, high in bounds.values():
+        assert low is not None and high is not None
+        assert np.isfinite(np.float64(high) * 5e7)
+    assert 1e7 * 5e7 < 2.0**53 < np.iinfo(np.int64).max
+
+
+@pytest.mark.parametrize(
+    ("column", "at_bound", "above", "shown", "bound"),
+    [
+        ("employees", "10000000", "1e20", "1e+20", "1e+07 persons"),
+        ("employees", "10000000", "10000001", "10000001", "1e+07 persons"),
+        ("assets", "1e9", "1e308", "1e+308", "1e+09 mn yuan"),
+        ("revenue", "1000000000", "1000000000.5", "1000000000", "1e+09 mn yuan/yr"),
+        ("land_mu", "1e8", "2e8", "200000000", "1e+08 mu"),
+        ("gov_function_cost", "1e9", "5e12", "5e+12", "1e+09 mn yuan/yr"),
+    ],
+)  # fmt: skip
+def test_values_above_schema_bound_are_refused(
+    tmp_path: Path, column: str, at_bound: str, above: str, shown: str, bound: str
+) -> None:
+    columns, rows = good_table()
+    if column not in columns:
+        columns.append(column)
+        for r in rows:
+            r.append("")
+    set_cell(rows, columns, 2, column, at_bound)  # row 2 is HQ1; a bound itself is allowed
+    if column == "assets":
+        set_cell(rows, columns, 2, "liabilities", at_bound)
+    assert load_table(tmp_path, columns, rows).set_index("id").loc["HQ1", column] == float(at_bound)
+
+    set_cell(rows, columns, 4, column, above)
+    with pytest.raises(RosterError) as info:
+        load_table(tmp_path, columns, rows)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'roster.csv'}: value too large in column {column!r}")
+    assert f"in row 4 (id 'HQ2'; value {shown})" in message
+    assert f"at most {bound} per entity" in message
+    assert "\n" not in message
+
+
+def test_employees_1e20_refused_without_overflow_warning(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 1, "employees", "1e20")
+    pattern = (
+        r"value too large in column 'employees' in row 1 \(id 'SUB2'; value 1e\+20\); "
+        r"the schema allows at most 1e\+07 persons per entity"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning on the way
+        with pytest.raises(RosterError, match=pattern):
+            load_table(tmp_path, columns, rows)
+
+
+def test_two_rows_of_2_pow_62_employees_refused() -> None:
+    df = typed_frame(*good_table())
+    df["employees"] = np.array([2**62, 2**62, 900, 8000, 2500, 400], dtype=np.int64)
+    with pytest.raises(
+        RosterError,
+        match=r"<roster>: value too large in column 'employees' in rows 1, 2 "
+        r"\(ids 'SUB2', 'HQ1'; values 4\.611686018e\+18, 4\.611686018e\+18\); "
+        r"the schema allows at most 1e\+07 persons per entity",
+    ):
+        validate_roster(df)
+
+
+def test_two_rows_of_assets_1e308_refused(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 3, "assets", "1e308")
+    set_cell(rows, columns, 5, "assets", "1e308")
+    with pytest.raises(
+        RosterError,
+        match=r"value too large in column 'assets' in rows 3, 5 \(ids 'SUB1', 'M1'; "
+        r"values 1e\+308, 1e\+308\); the schema allows at most 1e\+09 mn yuan per entity",
+    ):
+        load_table(tmp_path, columns, rows)
+
+
+def test_huge_python_integers_in_object_column_refused() -> None:
+    df = typed_frame(*good_table())
+    df["employees"] = pd.Series([10**20, 1200, 900, 8000, 2500, 400], dtype=object)
+    with pytest.raises(RosterError, match=r"value too large in column 'employees' in row 1 "):
+        validate_roster(df)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t", "\u3000"])
+def test_empty_name_refused(tmp_path: Path, blank: str) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 2, "name", blank)
+    set_cell(rows, columns, 5, "name", "")
+    with pytest.raises(
+        RosterError, match=r"roster\.csv: empty name in rows 2, 5 \(ids 'HQ1', 'M1'\)"
+    ):
+        load_table(tmp_path, columns, rows)
+
+
+def test_missing_name_in_parquet_refused(tmp_path: Path) -> None:
+    df = typed_frame(*good_table())
+    df["name"] = pd.Series(["a", "b", None, "d", "e", "f"], dtype=object)
+    path = tmp_path / "no_name.parquet"
+    df.to_parquet(path, index=False)
+    with pytest.raises(RosterError, match=r"no_name\.parquet: empty name in row 3 \(id 'SUB1'\)"):
+        load_roster(path)
+
+
+def test_id_longer_than_64_characters_refused(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 6, "id", "M" * 64)  # 64 is allowed
+    assert ("M" * 64) in set(load_table(tmp_path, columns, rows)["id"])
+    set_cell(rows, columns, 6, "id", "公司" * 40)  # 80 characters
+    with pytest.raises(RosterError) as info:
+        load_table(tmp_path, columns, rows)
+    message = str(info.value)
+    assert re.search(
+        r"roster\.csv: id longer than 64 characters in row 6 \(id '公司公司.*'\.\.\. "
+        r"\(80 characters\)\)$",
+        message,
+    ), message
+    assert "公司" * 40 not in message  # the message does not repeat the whole id
+
+
+@pytest.mark.parametrize("digits", [13, 20, 400])
+def test_n_number_with_more_than_12_digits_refused(tmp_path: Path, digits: int) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 5, "id", "N" + "9" * 12)  # 12 digits are allowed
+    set_cell(rows, columns, 6, "id", "N000000000001")  # 12 digits with leading zeros
+    df = load_table(tmp_path, columns, rows)
+    assert {"N999999999999", "N000000000001"} <= set(df["id"])
+
+    long_id = "N" + "1" * digits
+    set_cell(rows, columns, 6, "id", long_id)
+    with pytest.raises(RosterError) as info:
+        load_table(tmp_path, columns, rows)
+    message = str(info.value)
+    if digits + 1 > 64:
+        assert "id longer than 64 characters in row 6" in message
+    else:
+        assert f"N-number id with more than 12 digits in row 6 (id {long_id!r})" in message
+        assert "reserved for entities founded in the run" in message
+
+
+def test_long_n_number_refused_but_look_alikes_are_fine(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 5, "id", "N12345678901234X")  # not N<digits>
+    set_cell(rows, columns, 6, "id", "XN12345678901234")
+    assert len(load_table(tmp_path, columns, rows)) == 6
+    set_cell(rows, columns, 4, "id", "N1234567890123")
+    for r in rows[4:]:
+        r[columns.index("parent_id")] = "N1234567890123"
+    with pytest.raises(RosterError, match=r"N-number id with more than 12 digits in row 4 "):
+        load_table(tmp_path, columns, rows)
+
+
+def csv_bytes(columns: list[str], rows: list[list[str]], encoding: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def test_gbk_file_names_row_and_advises_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(csv_bytes(*good_table(), encoding="gbk"))
+    assert "重庆".encode("gbk") in path.read_bytes()
+    with pytest.raises(RosterError) as info:
+        load_roster(path)
+    message = str(info.value)
+    assert message == (
+        f"roster file {path} could not be parsed as CSV: it is not UTF-8 (the first undecodable "
+        "byte, 0xd6, is in data row 1, column 'name', line 2); save the file as UTF-8 "
+        "(in Excel: Save As → CSV UTF-8)"
+    )
+    assert "position" not in message
+
+
+def test_latin1_file_names_row_and_advises_utf8(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    for r in rows:  # the good roster's Chinese names and core words have no Latin-1 form
+        r[columns.index("name")] = "Acme"
+        r[columns.index("core")] = "true"
+    set_cell(rows, columns, 4, "name", "Société Générale")
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(csv_bytes(columns, rows, encoding="latin-1"))
+    with pytest.raises(RosterError) as info:
+        load_roster(path)
+    message = str(info.value)
+    assert "(the first undecodable byte, 0xe9, is in data row 4, column 'name', line 5)" in message
+    assert message.endswith("save the file as UTF-8 (in Excel: Save As → CSV UTF-8)")
+
+
+def test_undecodable_byte_after_a_multiline_cell_and_bom(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 1, "name", "第一行\n第二行")  # one cell over two lines
+    path = tmp_path / "multiline.csv"
+    data = b"\xef\xbb\xbf" + csv_bytes(columns, rows, encoding="utf-8")
+    data = data.replace("重庆机床有限公司".encode(), "重庆机床有限公司".encode("gbk"))  # row 5
+    path.write_bytes(data)
+    with pytest.raises(RosterError, match=r"is in data row 5, column 'name', line 7\); save"):
+        load_roster(path)
+
+
+def test_undecodable_header(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    columns.append("备注")
+    for r in rows:
+        r.append("x")
+    path = tmp_path / "header.csv"
+    path.write_bytes(
+        csv_bytes(columns, rows, encoding="utf-8").replace("备注".encode(), "备注".encode("gbk"))
+    )
+    with pytest.raises(RosterError, match=r"is in the header, line 1\); save the file as UTF-8"):
+        load_roster(path)
+
+
+@pytest.mark.parametrize(("delimiter", "named"), [(";", "';'"), ("\t", "a tab"), ("|", "'|'")])
+def test_other_delimiter_is_named(tmp_path: Path, delimiter: str, named: str) -> None:
+    columns, rows = good_table()
+    set_cell(rows, columns, 2, "name", "重庆城投集团, 总部")  # a comma in a cell
+    path = tmp_path / "semi.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    with pytest.raises(RosterError) as info:
+        load_roster(path)
+    message = str(info.value)
+    assert f"the file seems to use {named} as delimiter" in message
+    assert "soe-sim reads comma-separated files" in message
+    assert "missing required column" not in message
+
+    # a delimiter inside an extra column's name is not taken for one
+    columns, rows = good_table()
+    columns.append(f"note{delimiter}remark")
+    for r in rows:
+        r.append("x")
+    assert len(load_table(tmp_path, columns, rows)) == 6
+
+
+def test_dataframe_with_joined_column_names_gets_a_hint() -> None:
+    df = pd.DataFrame({";".join(GOOD_COLUMNS): [";".join(r) for r in GOOD_ROWS]})
+    with pytest.raises(
+        RosterError,
+        match=r"missing required column\(s\) .*; the column names seem to be joined by ';'",
+    ):
+        validate_roster(df)
+
+
+def test_roster_with_zero_total_assets_refused(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    for r in rows:
+        for c in NUMERIC:
+            if c in columns:
+                r[columns.index(c)] = "0"
+    with pytest.raises(
+        RosterError,
+        match=r"^.*roster\.csv: the roster's total assets are 0 \(every entity has assets 0\)",
+    ):
+        load_table(tmp_path, columns, rows)
+
+
+def test_zero_asset_shells_are_fine_but_not_a_roster_without_assets(tmp_path: Path) -> None:
+    columns, rows = good_table()
+    for c in NUMERIC:
+        if c in columns:
+            set_cell(rows, columns, 5, c, "0")  # M1 is a shell with nothing
+    df = load_table(tmp_path, columns, rows).set_index("id")
+    assert df.loc["M1", "assets"] == 0.0
+    typed = typed_frame(*good_table())
+    typed["assets"] = 0.0
+    typed[["cash", "receivables"]] = 0.0
+    with pytest.raises(RosterError, match=r"<roster>: the roster's total assets are 0"):
+        validate_roster(typed)

@@ -14,15 +14,26 @@ table and returns a normalised copy:
   index ``0..n-1``.
 
 Every problem raises one :class:`~sim.errors.RosterError` naming the source, the problem and
-where it is: 1-based data row numbers in the original input order plus the entity ids. All
-checks are vectorised, so a roster of a million rows validates in a few seconds.
+where it is: 1-based data row numbers in the original input order plus the entity ids (for a
+CSV file that cannot be read as such, the line number too). All checks are vectorised, so a
+roster of a million rows validates in a few seconds.
+
+Numeric cells are bounded by the schema (``Column.low``/``Column.high``) so that no sum over the
+roster can overflow; they are read as float64 and checked before ``employees`` becomes int64.
+Ids are at most :data:`~sim.population.schema.MAX_ID_LENGTH` characters, and N-numbers (ids
+``N<digits>``, reserved for entities founded in the run) at most
+:data:`~sim.population.schema.MAX_N_DIGITS` digits. Names must not be empty, and the roster's
+total assets must be positive (every ratio to assets would be undefined otherwise).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -36,6 +47,8 @@ from sim.population.schema import (
     COLUMN_BY_NAME,
     COLUMNS,
     DEFAULT_CASH_SHARE,
+    MAX_ID_LENGTH,
+    MAX_N_DIGITS,
     REQUIRED,
     STATUSES,
 )
@@ -63,6 +76,15 @@ _FALSE_TOKENS: tuple[str, ...] = ("false", "0", "no", "n", "f", "否")
 _NUMERIC_KINDS = ("money", "count", "area")
 _NUMERIC: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind in _NUMERIC_KINDS)
 _SUM_PARTS: tuple[str, ...] = ("cash", "receivables", "idle_assets")
+
+_OTHER_DELIMITERS: dict[str, str] = {";": "';'", "\t": "a tab", "|": "'|'"}
+"""Delimiters a roster file may mistakenly use instead of commas, as messages name them."""
+
+_SAVE_AS_UTF8 = "save the file as UTF-8 (in Excel: Save As → CSV UTF-8)"
+_N_NUMBER = r"^N\p{Nd}+$"
+r"""An N-number id, as ``sim.model`` reads them (Python's ``\d`` is any Unicode digit)."""
+_SURROGATE = re.compile("[\udc80-\udcff]")
+"""An undecodable byte in text decoded with ``errors="surrogateescape"``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,6 +133,15 @@ def _read_csv(p: Path) -> pd.DataFrame:
         raise RosterError(f"roster file {p} could not be read: {exc}") from exc
     if b"\x00" in head:
         raise RosterError(f"roster file {p} could not be parsed as CSV: it holds binary data")
+    header_line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    delimiter = _other_delimiter(header_line.decode("utf-8", errors="replace").split(","))
+    if delimiter is not None:
+        raise RosterError(
+            f"roster file {p} could not be parsed as CSV: the file seems to use "
+            f"{_OTHER_DELIMITERS[delimiter]} as delimiter (its header, line 1, is split by "
+            f"{_OTHER_DELIMITERS[delimiter]}, not by commas); soe-sim reads comma-separated "
+            "files: save it with commas (in Excel: Save As → CSV UTF-8 (Comma delimited))"
+        )
     try:
         # header=None keeps duplicated header names (pandas would rename them "x.1") and makes a
         # data line with more fields than the header a parse error instead of a silent index.
@@ -126,12 +157,86 @@ def _read_csv(p: Path) -> pd.DataFrame:
         raise RosterError(f"{p}: roster has no rows (the file is empty)") from exc
     except OSError as exc:
         raise RosterError(f"roster file {p} could not be read: {exc}") from exc
-    except ValueError as exc:  # ParserError, UnicodeDecodeError
+    except UnicodeDecodeError as exc:
+        raise RosterError(_encoding_message(p)) from exc
+    except ValueError as exc:  # ParserError
         raise RosterError(f"roster file {p} could not be parsed as CSV: {exc}") from exc
     header = ["" if pd.isna(h) else str(h) for h in raw.iloc[0].tolist()]
     df = raw.iloc[1:].reset_index(drop=True)
     df.columns = pd.Index(header, dtype=object)
     return df
+
+
+def _other_delimiter(header: Sequence[str]) -> str | None:
+    """The delimiter the header seems to use instead of commas, or None.
+
+    Args:
+        header: the header cells as split at commas.
+
+    Returns:
+        A key of :data:`_OTHER_DELIMITERS` if splitting at it finds more required column names
+        than splitting at commas did, else None.
+    """
+
+    def found(cells: Iterable[str]) -> int:
+        return len({c.strip().strip('"').strip().lower() for c in cells} & set(REQUIRED))
+
+    line = ",".join(header)
+    with_commas = found(header)
+    if with_commas == len(REQUIRED):
+        return None
+    best, best_found = None, with_commas
+    for delimiter in _OTHER_DELIMITERS:
+        n = found(line.split(delimiter)) if delimiter in line else 0
+        if n > best_found:
+            best, best_found = delimiter, n
+    return best
+
+
+def _encoding_message(p: Path) -> str:
+    """Say where the first byte that is not UTF-8 is: data row, column and line.
+
+    Only runs when reading failed, so it may re-read the file; it parses the CSV records up to
+    the line holding that byte (to count rows as the reader does: cells may span lines, blank
+    lines are skipped).
+    """
+    prefix = f"roster file {p} could not be parsed as CSV: it is not UTF-8"
+    try:
+        data = p.read_bytes()
+    except OSError:
+        return f"{prefix}; {_SAVE_AS_UTF8}"
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = bom + exc.start
+    else:  # pandas disagreed; say what is known
+        return f"{prefix}; {_SAVE_AS_UTF8}"
+    line = data.count(b"\n", 0, start) + 1
+    byte = f"0x{data[start]:02x}"
+    end = data.find(b"\n", start)
+    text = data[bom : len(data) if end < 0 else end].decode("utf-8", errors="surrogateescape")
+    where = f"line {line}"
+    try:
+        header: list[str] = []
+        records = (r for r in csv.reader(io.StringIO(text, newline="")) if r)
+        for number, record in enumerate(records):
+            if number == 0:
+                header = record
+            bad = [i for i, cell in enumerate(record) if _SURROGATE.search(cell)]
+            if not bad:
+                continue
+            if number == 0:
+                where = f"the header, line {line}"
+            else:
+                column = header[bad[0]] if bad[0] < len(header) else f"field {bad[0] + 1}"
+                if _SURROGATE.search(column):
+                    column = f"field {bad[0] + 1}"
+                where = f"data row {number}, column {column.strip()!r}, line {line}"
+            break
+    except csv.Error:
+        pass
+    return f"{prefix} (the first undecodable byte, {byte}, is in {where}); {_SAVE_AS_UTF8}"
 
 
 def _read_parquet(p: Path) -> pd.DataFrame:
@@ -210,7 +315,7 @@ def _text(s: pd.Series) -> pa.Array:
     arr: pa.Array | pa.ChunkedArray | None
     try:
         arr = pa.array(s, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed or huge Python objects
         arr = None
     if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pa.array(s.astype(str), from_pandas=True)
@@ -313,10 +418,17 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
     }
     missing_cols = [c for c in REQUIRED if c not in cols]
     if missing_cols:
+        delimiter = _other_delimiter([str(c) for c in df.columns])
+        hint = (
+            ""
+            if delimiter is None
+            else f"; the column names seem to be joined by {_OTHER_DELIMITERS[delimiter]}"
+            " (a file read with the wrong delimiter?)"
+        )
         raise RosterError(
             f"{source}: missing required column(s) "
             f"{_quoted(missing_cols, limit=len(missing_cols))}; "
-            f"required columns are: {', '.join(REQUIRED)}"
+            f"required columns are: {', '.join(REQUIRED)}{hint}"
         )
     extra = [
         str(c) for c, name in zip(df.columns, names, strict=True) if name not in COLUMN_BY_NAME
@@ -331,7 +443,26 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
     empty_id = _equal(id_text, "")
     if empty_id.any():
         raise RosterError(f"{source}: empty id in {_rows(np.flatnonzero(empty_id), None)}")
+    id_length = _np(pc.utf8_length(id_text))
+    long_id = id_length > MAX_ID_LENGTH
+    if long_id.any():
+        pos = np.flatnonzero(long_id)
+        shown = [_short_id(id_text, int(i), int(id_length[i])) for i in pos[:MAX_LISTED]]
+        raise RosterError(
+            f"{source}: id longer than {MAX_ID_LENGTH} characters in "
+            + _rows(pos, None, shown, "ids")
+        )
     ids = _np(id_text)
+    n_number = _np(pc.match_substring_regex(id_text, _N_NUMBER))
+    long_number = n_number & (id_length - 1 > MAX_N_DIGITS)
+    if long_number.any():
+        pos = np.flatnonzero(long_number)
+        raise RosterError(
+            f"{source}: N-number id with more than {MAX_N_DIGITS} digits in {_rows(pos, ids)};"
+            " ids of the form N<digits> are reserved for entities founded in the run, which are"
+            " numbered on from the largest N-number in the roster, so a roster's N-numbers may"
+            f" have at most {MAX_N_DIGITS} digits: give these entities other ids"
+        )
     positions = np.arange(n, dtype=np.int64)
     first = _np(pc.index_in(id_text, value_set=id_text)).astype(np.int64)  # first occurrence
     later = first != positions
@@ -348,6 +479,15 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
         ]
         more = f" and {len(groups) - MAX_LISTED} more" if len(groups) > MAX_LISTED else ""
         raise RosterError(f"{source}: duplicate ids: {', '.join(shown)}{more}")
+
+    # --- names --------------------------------------------------------------------------------
+    name_text = _text(cols["name"])
+    empty_name = _equal(name_text, "")
+    if empty_name.any():
+        raise RosterError(
+            f"{source}: empty name in {_rows(np.flatnonzero(empty_name), ids)};"
+            " every entity needs its registered name"
+        )
 
     # --- 4. tree ------------------------------------------------------------------------------
     parent_text = _text(cols["parent_id"])
@@ -388,16 +528,35 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
             raise RosterError(
                 f"{source}: empty or NaN value in required column {c!r} in {_rows(pos, ids)}"
             )
-    for label, test in (("infinite value", _is_inf), ("negative value", _is_negative)):
-        for col in _NUMERIC:
-            v = nums[col].values
-            hit = test(v) & ~nums[col].missing
-            if hit.any():
-                pos = np.flatnonzero(hit)
-                values = [_fmt_num(v[i]) for i in pos[:MAX_LISTED]]
-                raise RosterError(
-                    f"{source}: {label} in column {col!r} in {_rows(pos, ids, values)}"
-                )
+    for col in _NUMERIC:
+        v = nums[col].values
+        hit = np.isinf(v)
+        if hit.any():
+            pos = np.flatnonzero(hit)
+            values = [_fmt_num(v[i]) for i in pos[:MAX_LISTED]]
+            raise RosterError(
+                f"{source}: infinite value in column {col!r} in {_rows(pos, ids, values)}"
+            )
+    for col in _NUMERIC:
+        column = COLUMN_BY_NAME[col]
+        lo = -math.inf if column.low is None else column.low
+        hi = math.inf if column.high is None else column.high
+        v = nums[col].values
+        with np.errstate(invalid="ignore"):  # NaN (missing) compares False
+            low, high = v < lo, v > hi
+        if low.any():
+            pos = np.flatnonzero(low)
+            values = [_fmt_num(v[i]) for i in pos[:MAX_LISTED]]
+            label = "negative value" if lo == 0 else f"value below {_bound(lo)}"
+            raise RosterError(f"{source}: {label} in column {col!r} in {_rows(pos, ids, values)}")
+        if high.any():
+            pos = np.flatnonzero(high)
+            values = [_fmt_num(v[i]) for i in pos[:MAX_LISTED]]
+            raise RosterError(
+                f"{source}: value too large in column {col!r} in {_rows(pos, ids, values)};"
+                f" the schema allows at most {_bound(hi)} {column.unit} per entity"
+                " (check the unit; the bound keeps totals over the roster finite)"
+            )
     emp = nums["employees"].values
     fractional = emp != np.floor(emp)
     if fractional.any():
@@ -480,12 +639,20 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
             + _rows(pos, ids, values)
         )
 
+    # --- 9. the whole roster ------------------------------------------------------------------
+    if not assets.sum() > 0:  # bounded cells: the sum is finite
+        raise RosterError(
+            f"{source}: the roster's total assets are 0 (every entity has assets 0), so every"
+            " ratio to assets (debt ratio, asset shares) would be undefined; give the entities"
+            " their assets in mn yuan"
+        )
+
     # --- assemble, parents first --------------------------------------------------------------
     order = np.argsort(depth, kind="stable")
     out: dict[str, pd.Series] = {
         "id": pd.Series(ids[order], dtype=object),
         "parent_id": pd.Series(parent_ids[order], dtype=object),
-        "name": pd.Series(_np(_text(cols["name"]))[order], dtype=object),
+        "name": pd.Series(_np(name_text)[order], dtype=object),
         "sector": pd.Series(sector[order], dtype=object),
         "core": pd.Series(core[order], dtype=bool),
         "status": pd.Series(status[order], dtype=object),
@@ -496,13 +663,15 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
     return pd.DataFrame({c.name: out[c.name] for c in COLUMNS})
 
 
-def _is_inf(v: np.ndarray) -> np.ndarray:
-    return np.isinf(v)
+def _bound(v: float) -> str:
+    """A schema bound for a message: ``1e+09`` rather than ``1000000000``."""
+    return f"{v:g}"
 
 
-def _is_negative(v: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return v < 0
+def _short_id(text: pa.Array, i: int, length: int) -> str:
+    """An overlong id for a message: its start, quoted, and its length."""
+    start = str(text[i].as_py())[:24]
+    return f"{start!r}... ({length} characters)"
 
 
 def _climb(parent: np.ndarray, is_root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,9 +17,33 @@ STATUSES: tuple[str, ...] = ("operating", "shell", "dormant")
 dormant (休眠): business suspended, still registered."""
 
 
+# Bounds. A roster may hold tens of millions of rows and the model sums columns over all of
+# them (group and roster totals, in float64; headcounts also in int64), so every numeric cell is
+# capped such that a sum over 5e7 rows stays finite and exact enough: 5e7 x 1e9 mn yuan = 5e16,
+# far below float64's 1.8e308, and 5e7 x 1e7 persons = 5e14, below 2**53 (exact in float64) and
+# far below int64's 9.2e18. The caps are also far above any real entity, so a value above one is
+# a wrong unit or a typo: 1e9 mn yuan is 10^15 yuan, over 100 times the total assets of the
+# largest Chinese SOE group; no employer has 10 million staff; 1e8 mu is 66,700 km², more than
+# the largest land-holding group (the Heilongjiang reclamation group, about 8e7 mu).
+MAX_MONEY = 1e9
+"""Largest absolute value of a money cell (mn yuan, or mn yuan/yr for flows) per entity."""
+MAX_EMPLOYEES = 1e7
+"""Largest headcount of one entity (persons)."""
+MAX_LAND_MU = 1e8
+"""Largest land holding of one entity (mu)."""
+
+MAX_ID_LENGTH = 64
+"""Longest id (characters)."""
+MAX_N_DIGITS = 12
+"""Most digits in an id of the form ``N<digits>``. Such N-numbers are reserved for entities
+founded in the run: the model numbers them on from the largest N-number in the roster and parses
+the digits into int64, so a roster may hold them (a reloaded end-of-run table does) only up to
+12 digits, which leaves room for any number of entries."""
+
+
 @dataclass(frozen=True)
 class Column:
-    """One roster column."""
+    """One roster column. ``low``/``high`` bound a numeric column's cells (inclusive)."""
 
     name: str
     kind: ColumnKind
@@ -27,6 +51,8 @@ class Column:
     unit: str
     meaning: str
     default: object = None
+    low: float | None = None
+    high: float | None = None
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -40,17 +66,37 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("name", "text", True, "-", "registered name; UTF-8, Chinese allowed"),
     Column("sector", "sector", True, "-", "business sector, one of sim.sectors.SECTOR_NAMES"),
-    Column("assets", "money", True, "mn yuan", "total assets held outside the group (stock)"),
-    Column("liabilities", "money", True, "mn yuan", "liabilities owed outside the group (stock)"),
-    Column("revenue", "money", True, "mn yuan/yr", "annual operating revenue"),
+    Column(
+        "assets",
+        "money",
+        True,
+        "mn yuan",
+        "total assets held outside the group (stock)",
+        low=0.0,
+        high=MAX_MONEY,
+    ),
+    Column(
+        "liabilities",
+        "money",
+        True,
+        "mn yuan",
+        "liabilities owed outside the group (stock)",
+        low=0.0,
+        high=MAX_MONEY,
+    ),
+    Column(
+        "revenue", "money", True, "mn yuan/yr", "annual operating revenue", low=0.0, high=MAX_MONEY
+    ),
     Column(
         "operating_cost",
         "money",
         True,
         "mn yuan/yr",
         "annual operating cost, excluding interest, layer overhead and government functions",
+        low=0.0,
+        high=MAX_MONEY,
     ),
-    Column("employees", "count", True, "persons", "headcount"),
+    Column("employees", "count", True, "persons", "headcount", low=0.0, high=MAX_EMPLOYEES),
     Column(
         "core",
         "bool",
@@ -67,8 +113,19 @@ COLUMNS: tuple[Column, ...] = (
         "mn yuan",
         "cash and equivalents, part of assets; default 8% of assets",
         None,
+        low=0.0,
+        high=MAX_MONEY,
     ),
-    Column("receivables", "money", False, "mn yuan", "receivables, part of assets", 0.0),
+    Column(
+        "receivables",
+        "money",
+        False,
+        "mn yuan",
+        "receivables, part of assets",
+        0.0,
+        low=0.0,
+        high=MAX_MONEY,
+    ),
     Column(
         "idle_assets",
         "money",
@@ -76,8 +133,19 @@ COLUMNS: tuple[Column, ...] = (
         "mn yuan",
         "idle assets (闲置资产) that earn nothing, part of assets",
         0.0,
+        low=0.0,
+        high=MAX_MONEY,
     ),
-    Column("land_mu", "area", False, "mu", "industrial land held (1 mu = 666.7 m²)", 0.0),
+    Column(
+        "land_mu",
+        "area",
+        False,
+        "mu",
+        "industrial land held (1 mu = 666.7 m²)",
+        0.0,
+        low=0.0,
+        high=MAX_LAND_MU,
+    ),
     Column(
         "gov_function_cost",
         "money",
@@ -85,6 +153,8 @@ COLUMNS: tuple[Column, ...] = (
         "mn yuan/yr",
         "annual cost of government functions the enterprise still carries (政企不分); 0 = none",
         0.0,
+        low=0.0,
+        high=MAX_MONEY,
     ),
     Column(
         "intra_group_loan",
@@ -93,6 +163,8 @@ COLUMNS: tuple[Column, ...] = (
         "mn yuan",
         "loans owed to the direct parent (eliminated in consolidation); 0 for a group HQ",
         0.0,
+        low=0.0,
+        high=MAX_MONEY,
     ),
 )
 
