@@ -12,12 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-LOWER_IS_BETTER = frozenset({
-    "entities", "groups", "max_layer", "mean_layer", "loss_making_share", "loss_makers_losses",
-    "liabilities", "debt_ratio", "zombies", "idle_assets", "support", "gov_function_entities",
-    "restructuring_cost", "jobs_affected", "creditor_losses", "actions_deferred",
-})  # fmt: skip
-"""Indicators where a smaller value is the better outcome (for paired comparisons)."""
+from sim.outcomes import outcome
 
 
 def bands(ts: pd.DataFrame, indicator: str, low: float = 0.05, high: float = 0.95) -> pd.DataFrame:
@@ -65,7 +60,7 @@ def paired_comparison(ts: pd.DataFrame, baseline: str, date: str,
 
     ``mean_diff`` is scenario minus baseline (mean over seeds, with the 5-95% band);
     ``chance_better`` is the share of seeds where the scenario is better (see
-    :data:`LOWER_IS_BETTER`); ties count half.
+    :data:`sim.outcomes.OUTCOMES`, which says which way is better); ties count half.
     """
     at = ts[ts["date"] == date].set_index(["scenario", "seed"])
     if at.empty:
@@ -82,7 +77,7 @@ def paired_comparison(ts: pd.DataFrame, baseline: str, date: str,
         other = at.loc[scenario]
         for name in indicators:
             diff = (other[name] - base[name]).dropna()
-            better = -diff if name in LOWER_IS_BETTER else diff
+            better = outcome(name).sign * diff
             rows.append(
                 {
                     "scenario": scenario,

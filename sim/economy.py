@@ -50,6 +50,14 @@ class EntrySpec:
     employees: np.ndarray
     land_mu: np.ndarray
 
+    def where(self, keep: np.ndarray) -> EntrySpec | None:
+        """The entries where ``keep`` is true (None when none is left)."""
+        if keep.all():
+            return self
+        if not keep.any():
+            return None
+        return EntrySpec(**{k: getattr(self, k)[keep] for k in self.__dataclass_fields__})
+
 
 def monthly_costs(
     state: EntityState, econ: EconomyConfig, volume: np.ndarray, revenue: np.ndarray

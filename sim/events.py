@@ -1,5 +1,11 @@
-"""The audit log: every structural event (enter, exit, move, merge) and every change a rule makes
-to one entity's economics (turnaround, synergy, decouple), with the rule and the reason.
+"""The audit log, which is also the ledger: every action with all of its flows.
+
+Each row is one event: a structural operation (enter, exit, move, merge), a change a rule makes to
+one entity's economics (turnaround, synergy, decouple), a monthly programme total per group
+(revitalise, collect, repay, clear_hazards) or the proposals a rule had refused that month
+(deferred). Its flow columns (:data:`FLOW_COLUMNS`) carry every cost, job and cash flow of the
+action, and :meth:`EventLog.record` is the only way the ledger grows, so each ledger total in
+``timeseries.parquet`` is the sum of its column here (:data:`sim.state.LEDGER_COLUMNS`).
 
 Together with the start roster, the log accounts for every entity that ever existed: an entity
 either is alive at the end or has exactly one ``exit`` or ``merge`` event naming its fate.
@@ -7,33 +13,47 @@ either is alive at the end or has exactly one ``exit`` or ``merge`` event naming
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.state import LEDGER_COLUMNS, Ledger
+
 STRUCTURAL: tuple[str, ...] = ("enter", "exit", "move", "merge")
 """Operations that change the ownership forest; exit and merge end an entity."""
-OPERATIONS: tuple[str, ...] = (*STRUCTURAL, "turnaround", "synergy", "decouple")
-"""All operations; the last three change an entity's economics, not the forest."""
+PROGRAMMES: tuple[str, ...] = ("revitalise", "collect", "repay", "clear_hazards")
+"""Monthly programme totals, one row per group and month (``entity_id`` is the group HQ)."""
+OPERATIONS: tuple[str, ...] = (
+    *STRUCTURAL, "turnaround", "synergy", "decouple", *PROGRAMMES, "deferred",
+)  # fmt: skip
+"""All operations; after the structural ones, those that change economics, not the forest."""
 
 TEXT_COLUMNS: tuple[str, ...] = (
     "date", "op", "entity_id", "target_id", "group_id", "new_group_id", "rule", "reason", "fate",
 )  # fmt: skip
-MONEY_COLUMNS: tuple[str, ...] = (
-    "assets", "liabilities", "equity", "proceeds", "cost", "creditor_loss",
-)  # fmt: skip
-EVENT_COLUMNS: tuple[str, ...] = ("month", *TEXT_COLUMNS, *MONEY_COLUMNS, "employees")
+STATE_COLUMNS: tuple[str, ...] = ("assets", "liabilities", "equity")
+"""The entity's balance sheet at the event, mn yuan (for exit and merge: its last one)."""
+FLOW_COLUMNS: tuple[str, ...] = ("proceeds", *LEDGER_COLUMNS.values())
+"""The action's flows: ``proceeds`` (cash the parent receives: sale price, liquidation surplus,
+a deregistered shell's net assets), then one column per ledger total: ``cost`` (restructuring
+cost paid), ``jobs_affected`` (persons), ``creditor_loss`` (what outside creditors lose),
+``one_off`` (result booked in profit), the programme flows and counts."""
+EVENT_COLUMNS: tuple[str, ...] = ("month", *TEXT_COLUMNS, *STATE_COLUMNS, "employees",
+                                  *FLOW_COLUMNS)  # fmt: skip
 """Columns of ``events.parquet``. ``target_id``: the parent for enter, the new parent for move, the
-absorbing entity for merge, empty otherwise. Money columns (mn yuan) describe the entity at the
-event; ``proceeds`` is cash the group receives, ``cost`` one-off costs it pays, ``creditor_loss``
-what outside creditors lose in a closure or bankruptcy."""
+absorbing entity for merge, empty otherwise; ``employees``: the entity's headcount at the event."""
+_ZERO_FLOWS: tuple[float, ...] = (0.0,) * len(FLOW_COLUMNS)
+_FLOW_INDEX = {c: i for i, c in enumerate(FLOW_COLUMNS)}
+_LEDGER_OF = {column: name for name, column in LEDGER_COLUMNS.items()}
 
 
 @dataclass
 class EventLog:
-    """Append-only list of events; cheap to append, turned into a table at the end."""
+    """Append-only list of events and the ledger they add up to."""
 
     rows: list[tuple[object, ...]] = field(default_factory=list)
+    ledger: Ledger = field(default_factory=Ledger)
 
     def record(
         self,
@@ -50,15 +70,23 @@ class EventLog:
         fate: str = "",
         assets: float = 0.0,
         liabilities: float = 0.0,
-        proceeds: float = 0.0,
-        cost: float = 0.0,
-        creditor_loss: float = 0.0,
         employees: int = 0,
+        flows: Mapping[str, float] | None = None,
     ) -> None:
-        """Append one event."""
+        """Append one event and add its flows (named by :data:`FLOW_COLUMNS`) to the ledger."""
+        values = list(_ZERO_FLOWS)
+        for name, amount in (flows or {}).items():
+            values[_FLOW_INDEX[name]] = float(amount)
+            ledger_name = _LEDGER_OF.get(name)
+            if ledger_name is not None:
+                setattr(self.ledger, ledger_name, getattr(self.ledger, ledger_name) + amount)
         text = (date, op, entity_id, target_id, group_id, new_group_id, rule, reason, fate)
-        money = (assets, liabilities, assets - liabilities, proceeds, cost, creditor_loss)
-        self.rows.append((month, *text, *map(float, money), int(employees)))
+        state = (float(assets), float(liabilities), float(assets) - float(liabilities))
+        self.rows.append((month, *text, *state, int(employees), *values))
+
+    def extend_entries(self, rows: Sequence[tuple[object, ...]]) -> None:
+        """Append ``enter`` events built in bulk (month .. employees); they carry no flows."""
+        self.rows.extend(row + _ZERO_FLOWS for row in rows)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -67,5 +95,6 @@ class EventLog:
         """The log as a table with stable column order and dtypes."""
         frame = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))
         dtypes = {"month": "int64", "employees": "int64"}
-        dtypes |= {c: "float64" for c in MONEY_COLUMNS} | {c: "object" for c in TEXT_COLUMNS}
+        dtypes |= {c: "float64" for c in (*STATE_COLUMNS, *FLOW_COLUMNS)}
+        dtypes |= {c: "object" for c in TEXT_COLUMNS}
         return frame.astype(dtypes)

@@ -12,7 +12,7 @@ the model applies.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import cast
 
 import mesa
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.config import SimConfig
+from sim.config import EconomyConfig, SimConfig
 from sim.economy import Economy, EntrySpec
 from sim.events import EventLog
 from sim.memory import release_freed_memory
@@ -34,6 +34,7 @@ from sim.metrics import (
     loss_makers_losses,
     portfolio_row,
 )
+from sim.policies.engine import Policy
 from sim.population.schema import STATUSES
 from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTOR_SHORT_ZH
 from sim.state import FATE_CODE, FATES, HISTORY_MONTHS, EntityState, Ledger
@@ -162,10 +163,17 @@ class SOEModel(mesa.Model):
         self.economy = Economy(config.economy, self.streams["economy"], self.streams["demand"])
         self.economy.initialise(self.state)
         self.events = EventLog()
-        self.ledger = Ledger()
-        from sim.policies import Policy
-
-        self.policy = Policy(config.policy, self)
+        self.pending_entries: EntrySpec | None = None
+        self._deferred: dict[str, int] = {}
+        self.policy = Policy(config.policy, self.streams["policy"], config.start)
+        self.stages: list[tuple[str, Callable[[SOEModel], None]]] = [
+            ("economy", SOEModel._economy_stage),
+            ("market", SOEModel._market_stage),
+            ("policy", self.policy.step),
+            ("entries", SOEModel._entry_stage),
+            ("record", SOEModel._record),
+        ]
+        """The month, in order: each stage is a function of the model (a new submodel adds one)."""
         self.start_roster = self.entity_table() if config.output.entities else None
         """The start state in the roster schema (``entities_start``), kept when entity tables are
         output (a million-entity table is ~250 MB)."""
@@ -277,15 +285,41 @@ class SOEModel(mesa.Model):
             row = int(parent[row])
         return False
 
+    @property
+    def ledger(self) -> Ledger:
+        """Cumulative flows: the sums of the event log's flow columns."""
+        return self.events.ledger
+
+    @property
+    def economy_params(self) -> EconomyConfig:
+        """The economy's parameters."""
+        return self.config.economy
+
+    def set_soft_budget(self, share: float) -> None:
+        """Share of a subsidiary's cash shortfall its parent covers, from now on."""
+        self.economy.soft_budget = share
+
+    def has_children(self, row: int) -> bool:
+        """Whether the entity has live subsidiaries."""
+        return bool(self._entities[row].children)
+
     def latest_indicators(self) -> dict[str, float | int | str] | None:
         """The portfolio indicators recorded last (month - 1 while a month is being simulated)."""
         return self._timeseries[-1] if self._timeseries else None
 
     # -- the month ----------------------------------------------------------------------------
     def step(self) -> None:
-        """One month: the economy, market exits, entries, the policy's rules, then the metrics."""
-        st, month = self.state, self.month
-        self.economy.step(st, month)
+        """One month: each stage in :attr:`stages` (economy, market exits and proposed entries,
+        the policy's rules, entries founded, the metrics recorded)."""
+        for _, stage in self.stages:
+            stage(self)
+
+    def _economy_stage(self) -> None:
+        self.economy.step(self.state, self.month)
+
+    def _market_stage(self) -> None:
+        """Market exits, and the entries the market proposes (founded after the policy stage)."""
+        st = self.state
         # Own-books equity after the month's trading; entry eligibility uses it too (founders are
         # judged on the books before this month's exits).
         solo = st.solo_equity()
@@ -299,15 +333,24 @@ class SOEModel(mesa.Model):
                 rule="economy",
                 reason="insolvent without parent support",
             )
-        spec = self.economy.propose_entries(st, solo)
+        self.pending_entries = self.economy.propose_entries(st, solo)
+
+    def _entry_stage(self) -> None:
+        """Found the month's approved entries whose founder is still alive."""
+        spec, self.pending_entries = self.pending_entries, None
         if spec is not None:
-            spec = self.policy.approve_entries(self, spec)
+            spec = spec.where(self.state.alive[spec.parents])
         if spec is not None:
             self.enter(spec, rule="economy", reason="new subsidiary founded")
-        self.policy.step(self)
-        self._record()
 
     def _record(self) -> None:
+        for rule, count in self._deferred.items():
+            self.events.record(
+                month=self.month, date=self.date, op="deferred", entity_id="", rule=rule,
+                reason="proposals refused for lack of capacity, budget or job headroom",
+                flows={"actions_deferred": count},
+            )  # fmt: skip
+        self._deferred.clear()
         snap = Snapshot.take(self.state, self.baseline, self.ledger)
         row: dict[str, float | int | str] = {"month": self.month, "date": self.date}
         row.update(portfolio_row(snap))
@@ -331,11 +374,10 @@ class SOEModel(mesa.Model):
         group: int = -1,
         new_group: int = -1,
         fate: str = "",
-        proceeds: float = 0.0,
-        cost: float = 0.0,
-        creditor_loss: float = 0.0,
+        flows: Mapping[str, float] | None = None,
     ) -> None:
-        """Log an event about the entity at ``row`` (its balance sheet as it stands now)."""
+        """Log an event about the entity at ``row`` (its balance sheet as it stands now) with
+        the action's flows (:data:`sim.events.FLOW_COLUMNS`)."""
         st = self.state
         ids = st.ids
         self.events.record(
@@ -351,10 +393,8 @@ class SOEModel(mesa.Model):
             fate=fate,
             assets=st.assets[row],
             liabilities=st.liabilities[row],
-            proceeds=proceeds,
-            cost=cost,
-            creditor_loss=creditor_loss,
             employees=int(st.employees[row]),
+            flows=flows,
         )
 
     def enter(self, spec: EntrySpec, *, rule: str, reason: str) -> np.ndarray:
@@ -423,13 +463,10 @@ class SOEModel(mesa.Model):
                     a,
                     li,
                     a - li,
-                    0.0,
-                    0.0,
-                    0.0,
                     staff,
                 )
             )
-        self.events.rows.extend(events)
+        self.events.extend_entries(events)
         return r
 
     def exit(
@@ -442,12 +479,15 @@ class SOEModel(mesa.Model):
         proceeds: float = 0.0,
         cost: float = 0.0,
         creditor_loss: float = 0.0,
+        jobs: int = 0,
     ) -> None:
         """Remove an entity from the portfolio: closure, bankruptcy, transfer out, deregistration.
 
         Its external assets and liabilities leave; its parent receives ``proceeds`` (sale price or
-        liquidation surplus) and pays ``cost`` (severance, fees). Its subsidiaries are first moved
-        up to its parent. A group headquarters can exit only once it has no subsidiaries.
+        liquidation surplus) and pays ``cost`` (severance, fees); the difference to the entity's
+        equity is booked in the parent's profit. ``jobs`` counts the employees affected. Its
+        subsidiaries are first moved up to its parent. A group headquarters can exit only once it
+        has no subsidiaries. The event is written after all of this, before the row is retired.
         """
         if fate not in FATES[2:]:
             raise StructureError(f"unknown exit fate {fate!r}; expected one of {FATES[2:]}")
@@ -459,28 +499,23 @@ class SOEModel(mesa.Model):
             raise StructureError(f"group headquarters {st.ids[row]} has subsidiaries; merge it")
         for child in list(agent.children):
             self.move(child.row, p, rule=rule, reason=f"parent {st.ids[row]} exited")
-        self.event(
-            "exit",
-            row,
-            rule=rule,
-            reason=reason,
-            group=int(st.group[row]),
-            fate=fate,
-            proceeds=proceeds,
-            cost=cost,
-            creditor_loss=creditor_loss,
-        )
-        self.ledger.creditor_losses += creditor_loss
+        one_off = 0.0
         if p >= 0:
             st.cash[p] += proceeds - cost
             st.assets[p] += proceeds - cost
-            self.book_one_off(p, proceeds - cost - (st.assets[row] - st.liabilities[row]))
+            one_off = proceeds - cost - float(st.assets[row] - st.liabilities[row])
+            self._book(p, one_off)
             self._entities[p].remove_child(agent)
+        flows = {"proceeds": proceeds, "cost": cost, "creditor_loss": creditor_loss,
+                 "jobs_affected": jobs, "one_off": one_off}  # fmt: skip
+        self.event("exit", row, rule=rule, reason=reason, group=int(st.group[row]), fate=fate,
+                   flows=flows)  # fmt: skip
         self._retire(row, fate)
 
-    def book_one_off(self, row: int | np.ndarray, amount: float | np.ndarray) -> None:
+    def _book(self, row: int | np.ndarray, amount: float | np.ndarray) -> None:
         """Book a one-off gain (or loss, negative) in this month's profit of ``row`` (or of an
-        array of rows, with an array of amounts; rows must then be distinct).
+        array of rows, with an array of amounts; rows must then be distinct). The caller's event
+        carries the amount in ``one_off``.
 
         The balance sheet has already moved; this labels the equity change as profit (利润总额
         includes disposal results and restructuring costs), so TTM profit and the loss-making
@@ -489,7 +524,64 @@ class SOEModel(mesa.Model):
         st = self.state
         st.profit[row] += amount
         st.profit_hist[self.month % HISTORY_MONTHS, row] += amount
-        self.ledger.one_off_results += float(np.sum(amount))
+
+    def charge(
+        self,
+        op: str,
+        row: int,
+        cost: float,
+        *,
+        rule: str,
+        reason: str,
+        flows: Mapping[str, float] | None = None,
+    ) -> None:
+        """The entity pays a one-off ``cost`` from its cash, booked in its profit; one event
+        ``op`` carries the cost and ``flows``."""
+        self._check_alive(row, "charged")
+        st = self.state
+        st.cash[row] -= cost
+        st.assets[row] -= cost
+        self._book(row, -cost)
+        self.event(op, row, rule=rule, reason=reason, group=int(st.group[row]),
+                   flows={"cost": cost, "one_off": -cost, **(flows or {})})  # fmt: skip
+
+    def programme(
+        self,
+        op: str,
+        *,
+        rule: str,
+        reason: str,
+        flows: Mapping[str, np.ndarray],
+        one_off: np.ndarray | None = None,
+    ) -> None:
+        """A vectorised programme's flows this month, one array over all rows per flow, logged as
+        one ``op`` event per group with non-zero flows (``entity_id`` is the group HQ);
+        ``one_off`` is booked in each row's profit."""
+        st = self.state
+        columns = dict(flows)
+        if one_off is not None:
+            rows = np.flatnonzero(one_off)
+            self._book(rows, one_off[rows])
+            columns["one_off"] = one_off
+        totals = {name: np.bincount(st.group, weights=v, minlength=st.n)
+                  for name, v in columns.items()}  # fmt: skip
+        active = np.zeros(st.n, dtype=bool)
+        for t in totals.values():
+            active |= t != 0
+        ids = st.ids
+        for g in np.flatnonzero(active).tolist():
+            self.events.record(
+                month=self.month, date=self.date, op=op, entity_id=ids[g], group_id=ids[g],
+                rule=rule, reason=reason, flows={k: float(t[g]) for k, t in totals.items()},
+            )  # fmt: skip
+
+    def note(self, op: str, row: int, *, rule: str, reason: str) -> None:
+        """Log a change to one entity's economics that moves no money."""
+        self.event(op, row, rule=rule, reason=reason, group=int(self.state.group[row]))
+
+    def defer(self, rule: str, count: int = 1) -> None:
+        """Count refused proposals; logged as one ``deferred`` event per rule at month end."""
+        self._deferred[rule] = self._deferred.get(rule, 0) + count
 
     def _retire(self, row: int, fate: str) -> None:
         """Mark a row dead and zero its stocks and flows: they have left (exit) or passed to the
@@ -556,12 +648,16 @@ class SOEModel(mesa.Model):
             self._entities[new_parent].add_child(agent)
         st.parent[row] = new_parent
 
-    def merge(self, row: int, into: int, *, rule: str, reason: str) -> None:
+    def merge(
+        self, row: int, into: int, *, rule: str, reason: str, cost: float = 0.0, jobs: int = 0
+    ) -> None:
         """Absorb an entity into another (吸收合并): balance sheets, staff and business add up.
 
         The absorbed entity's subsidiaries move under the absorber first. A loan from the absorber
         to the absorbed entity cancels; one owed elsewhere inside the group passes to the absorber;
-        one owed to another group is converted to equity.
+        one owed to another group is converted to equity. The absorber then pays the integration
+        ``cost`` (booked in its profit) and cuts ``jobs`` of the combined staff; the event, with
+        the absorbed entity's last balance sheet and these flows, is written after all of it.
         """
         self._check_alive(row, "merged")
         self._check_alive(into, "absorbing")
@@ -579,16 +675,6 @@ class SOEModel(mesa.Model):
                 reason=f"parent {st.ids[row]} merged into {st.ids[into]}",
             )
         p, old_group, new_group = int(st.parent[row]), int(st.group[row]), int(st.group[into])
-        self.event(
-            "merge",
-            row,
-            rule=rule,
-            reason=reason,
-            target=into,
-            group=old_group,
-            new_group=new_group,
-            fate="merged",
-        )
         if old_group != new_group:
             if p < 0:
                 transfer = float(st.equity_base[row])
@@ -611,8 +697,24 @@ class SOEModel(mesa.Model):
         st.profit_hist[:, into] += st.profit_hist[:, row]
         st.since_support[into] = min(st.since_support[into], st.since_support[row])
         st.status[into] = min(st.status[into], st.status[row])
+        cut = min(int(jobs), int(st.employees[into]))
+        st.employees[into] -= cut
+        st.cash[into] -= cost
+        st.assets[into] -= cost
+        self._book(into, -cost)
         if p >= 0:
             self._entities[p].remove_child(agent)
+        self.event(
+            "merge",
+            row,
+            rule=rule,
+            reason=reason,
+            target=into,
+            group=old_group,
+            new_group=new_group,
+            fate="merged",
+            flows={"cost": cost, "jobs_affected": cut, "one_off": -cost},
+        )
         self._retire(row, "merged")
 
     # -- outputs ------------------------------------------------------------------------------

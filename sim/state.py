@@ -216,9 +216,31 @@ class EntityState:
         return total
 
 
+LEDGER_COLUMNS: dict[str, str] = {
+    "restructuring_cost": "cost",
+    "jobs_affected": "jobs_affected",
+    "creditor_losses": "creditor_loss",
+    "one_off_results": "one_off",
+    "assets_revitalised": "assets_revitalised",
+    "cash_recovered": "cash_recovered",
+    "central_local_cash": "central_local_cash",
+    "receivables_collected": "receivables_collected",
+    "debt_repaid": "debt_repaid",
+    "hazards_cleared": "hazards_cleared",
+    "decoupled": "decoupled",
+    "turnarounds_started": "turnarounds_started",
+    "actions_deferred": "actions_deferred",
+}
+"""Each ledger total and the event-log column it is the sum of (see :mod:`sim.events`)."""
+
+
 @dataclass
 class Ledger:
-    """Cumulative portfolio-level flows that no entity's state holds (mn yuan unless noted)."""
+    """Cumulative portfolio-level flows that no entity's state holds (mn yuan unless noted).
+
+    Only :meth:`sim.events.EventLog.record` adds to it, with the same numbers it writes in the
+    event's row, so every total is the sum of its column in ``events.parquet``
+    (:data:`LEDGER_COLUMNS`)."""
 
     assets_revitalised: float = 0.0
     """Book value of idle assets revitalised (盘活), sold or put back to productive use."""

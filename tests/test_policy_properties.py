@@ -10,16 +10,16 @@ from hypothesis import strategies as st
 from sim.config import EconomyConfig, PopulationConfig, SimConfig
 from sim.invariants import check_invariants
 from sim.model import SOEModel
-from sim.policies import PolicyConfig
-from sim.policies.config import STRUCTURAL_FAMILIES, ConstraintParams
+from sim.policies.config import ConstraintParams, PolicyConfig
 from sim.policies.decoupling import DecouplingParams
 from sim.policies.efficiency import EfficiencyParams
 from sim.policies.loss_cutting import LossCuttingParams
 from sim.policies.milestones import Milestone, SurgeParams
 from sim.policies.quality import QualityParams
+from sim.policies.registry import structural_families
 from sim.policies.slimming import SlimmingParams
 
-RULES = set(STRUCTURAL_FAMILIES)
+RULES = set(structural_families())
 
 
 @st.composite
@@ -27,7 +27,7 @@ def plans(draw: st.DrawFn) -> PolicyConfig:
     rate = st.floats(0.0, 30.0)
     return PolicyConfig(
         name="random",
-        order=draw(st.permutations(list(STRUCTURAL_FAMILIES))),
+        order=draw(st.permutations(list(structural_families()))),
         loss_cutting=LossCuttingParams(enabled=draw(st.booleans()), per_month=draw(rate),
                                        turnaround_months=draw(st.integers(1, 4)),
                                        soft_budget=draw(st.sampled_from([-1.0, 0.0, 0.5]))),

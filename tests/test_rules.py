@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from worlds import entity, events, world
 
-from sim.policies import PolicyConfig
-from sim.policies.config import ConstraintParams
+from sim.policies.config import ConstraintParams, PolicyConfig
 from sim.policies.decoupling import DecouplingParams
 from sim.policies.dispositions import DisposalParams
 from sim.policies.efficiency import EfficiencyParams

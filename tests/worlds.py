@@ -9,7 +9,7 @@ from conftest import calm_economy
 
 from sim.config import PopulationConfig, SimConfig
 from sim.model import SOEModel
-from sim.policies import PolicyConfig
+from sim.policies.config import PolicyConfig
 from sim.population.roster import validate_roster
 
 DEFAULTS: dict[str, Any] = {

@@ -7,8 +7,9 @@ structural operations, which write the event log. Rules may also run continuous 
 change entities' economics without changing the ownership forest (revitalising idle assets,
 decoupling government functions, turnarounds); those charge the budget through the context.
 
-Adding a rule means adding one module with a params dataclass and a :class:`Rule` subclass, and
-listing it in :mod:`sim.policies`.
+Adding a rule family means adding one module with a params dataclass and a :class:`Rule` subclass
+that names them (``family``, ``kind``, ``params_class``), and one entry in
+:mod:`sim.policies.registry`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
 from sim.params import Validated
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 ActionKind = Literal["close", "transfer_out", "deregister", "merge", "move"]
 
@@ -93,17 +94,31 @@ class RuleParams(Validated):
     enabled: bool
 
 
+RuleKind = Literal["structural", "programme"]
+
+
 class Rule(ABC):
-    """A restructuring rule. Subclasses set ``family`` and ``implements`` (the policy text)."""
+    """A restructuring rule family.
+
+    Subclasses set ``family`` (the config section, ``policy.<family>``), ``kind`` (``programme``:
+    runs every month before the structural families and proposes nothing; ``structural``: yields
+    proposals that compete for capacity in ``policy.order``), ``params_class`` (its parameters,
+    whose ``enabled`` switches it on) and ``implements`` (the policy text it implements).
+    """
 
     family: ClassVar[str]
+    kind: ClassVar[RuleKind]
+    params_class: ClassVar[type[RuleParams]]
     implements: ClassVar[str]
 
-    def __init__(self, params: RuleParams) -> None:
+    def __init__(self, params: RuleParams, policy: Any) -> None:
+        """``policy`` is the whole :class:`sim.policies.config.PolicyConfig`, for the sections
+        rules share (``disposal``, ``synergy``)."""
         self.params = params
+        self.policy = policy
 
     @abstractmethod
-    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+    def step(self, world: World, ctx: Context) -> Iterator[Action]:
         """Run this month's programmes and yield structural proposals, best first.
 
         The generator is consumed lazily: each yielded action is admitted and applied (or

@@ -1,26 +1,27 @@
 """The policy config: which rules are on, their parameters, constraints and milestones.
 
+:class:`PolicyBase` holds what every policy has (name, the master ``reform`` switch, order,
+shared disposal and synergy prices, constraints, surge, milestones); :data:`PolicyConfig` adds one
+``policy.<family>`` section per family in :mod:`sim.policies.registry`, so a new family appears
+in the config (and in Hydra's schema) without editing this file.
+
 Every rule is off by default, so ``PolicyConfig()`` is the no-reform counterfactual; the presets
-in ``configs/policy/`` switch rules on and set their levers.
+in ``configs/policy/`` switch rules on and set their levers; ``reform: false`` switches every
+family off at once, whatever its own switch says.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+import re
+from dataclasses import dataclass, field, make_dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from sim.params import Validated, check, param
-from sim.policies.decoupling import DecouplingParams
+from sim.policies.base import RuleParams
 from sim.policies.dispositions import DisposalParams
-from sim.policies.efficiency import EfficiencyParams
-from sim.policies.loss_cutting import LossCuttingParams
-from sim.policies.milestones import Milestone, SurgeParams
-from sim.policies.quality import QualityParams
-from sim.policies.slimming import SlimmingParams
+from sim.policies.milestones import Milestone, SurgeParams, check_milestones
+from sim.policies.registry import families, structural_families
 from sim.policies.synergy import SynergyParams
-
-STRUCTURAL_FAMILIES: tuple[str, ...] = ("loss_cutting", "slimming", "quality")
-"""Rule families whose proposals compete for the regulator's capacity, in ``order``."""
 
 
 @dataclass(kw_only=True)
@@ -56,8 +57,9 @@ class ConstraintParams(Validated):
 
 
 @dataclass(kw_only=True)
-class PolicyConfig(Validated):
-    """A restructuring policy: the lever. The default is no reform."""
+class PolicyBase(Validated):
+    """A restructuring policy: the lever. The default is no reform. The rule families' sections
+    are added from the registry (:data:`PolicyConfig`)."""
 
     _section: ClassVar[str] = "policy"
     name: str = param(
@@ -78,13 +80,16 @@ class PolicyConfig(Validated):
         kind="lever",
         meaning="First month the rules act (YYYY-MM); None = the run's first month",
     )
-    order: list[str] = field(default_factory=lambda: list(STRUCTURAL_FAMILIES))
-    """Priority of the structural rule families for the month's capacity and budget."""
-    loss_cutting: LossCuttingParams = field(default_factory=LossCuttingParams)
-    slimming: SlimmingParams = field(default_factory=SlimmingParams)
-    quality: QualityParams = field(default_factory=QualityParams)
-    efficiency: EfficiencyParams = field(default_factory=EfficiencyParams)
-    decoupling: DecouplingParams = field(default_factory=DecouplingParams)
+    reform: bool = param(
+        True,
+        unit="-",
+        kind="lever",
+        meaning="false: the counterfactual, every rule family off whatever its own switch "
+        "(milestones are still scored)",
+    )
+    order: list[str] = field(default_factory=lambda: list(structural_families()))
+    """Priority of the structural rule families for the month's capacity and budget; families
+    not listed follow in registry order (:meth:`effective_order`)."""
     disposal: DisposalParams = field(default_factory=DisposalParams)
     synergy: SynergyParams = field(default_factory=SynergyParams)
     constraints: ConstraintParams = field(default_factory=ConstraintParams)
@@ -93,16 +98,15 @@ class PolicyConfig(Validated):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        structural = structural_families()
         check(
             "policy",
             "order",
-            sorted(self.order) == sorted(STRUCTURAL_FAMILIES),
-            f"a permutation of {list(STRUCTURAL_FAMILIES)}",
+            set(self.order) <= set(structural) and len(set(self.order)) == len(self.order),
+            f"distinct structural rule families, from {list(structural)}",
             self.order,
         )
         if self.start is not None:
-            import re
-
             check(
                 "policy",
                 "start",
@@ -110,3 +114,35 @@ class PolicyConfig(Validated):
                 "a month written YYYY-MM or null",
                 self.start,
             )
+        check_milestones(self.milestones)
+
+    def family(self, name: str) -> RuleParams:
+        """The parameters of rule family ``name`` (``policy.<name>``)."""
+        params = getattr(self, name)
+        assert isinstance(params, RuleParams)
+        return params
+
+    def effective_order(self) -> list[str]:
+        """``order`` followed by the structural families it does not list, in registry order."""
+        return [*self.order, *(f for f in structural_families() if f not in self.order)]
+
+    def enabled_families(self) -> list[str]:
+        """Families switched on (none when ``reform`` is false), in registry order."""
+        if not self.reform:
+            return []
+        return [r.family for r in families() if self.family(r.family).enabled]
+
+
+def _policy_config() -> type[PolicyBase]:
+    fields = [(r.family, r.params_class, field(default_factory=r.params_class)) for r in families()]
+    cls = make_dataclass("PolicyConfig", fields, bases=(PolicyBase,), kw_only=True)
+    cls.__module__ = __name__
+    cls.__doc__ = PolicyBase.__doc__
+    return cls
+
+
+if TYPE_CHECKING:
+    PolicyConfig = PolicyBase
+else:
+    PolicyConfig = _policy_config()
+    """PolicyBase plus one section per registered rule family."""

@@ -20,7 +20,7 @@ from sim.params import param
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 
 @dataclass(kw_only=True)
@@ -56,30 +56,27 @@ class Decoupling(Rule):
     """政企分离: decouple enterprises carrying government functions, heaviest first."""
 
     family = "decoupling"
+    kind = "programme"
+    params_class = DecouplingParams
     implements = "政企分离改革攻坚: 全面“脱钩”、集中统一监管 (Chongqing 三攻坚一盘活, 2024)"
     params: DecouplingParams
 
-    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
-        st = model.state
+    def step(self, world: World, ctx: Context) -> Iterator[Action]:
+        st = world.state
         rows = np.flatnonzero(st.alive & (st.gov_cost > 0))
         rows = rows[np.argsort(-st.gov_cost[rows], kind="stable")]
         for row in rows[: quota(self.params.per_month, ctx.intensity)].tolist():
             cost = self.params.one_off_months * st.gov_cost[row]
             if not ctx.budget.spend(cost):
-                model.ledger.actions_deferred += 1
+                world.defer(self.family)
                 continue
-            model.event(
+            st.gov_cost[row] = 0.0
+            world.charge(
                 "decouple",
                 row,
+                cost,
                 rule=self.family,
-                group=int(st.group[row]),
-                cost=cost,
                 reason="government functions handed back (脱钩)",
+                flows={"decoupled": 1},
             )
-            st.gov_cost[row] = 0.0
-            st.cash[row] -= cost
-            st.assets[row] -= cost
-            model.book_one_off(row, -cost)
-            model.ledger.decoupled += 1
-            model.ledger.restructuring_cost += cost
         return iter(())

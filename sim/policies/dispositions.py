@@ -15,7 +15,7 @@ from sim.params import Validated, param
 from sim.policies.base import Action
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 
 @dataclass(kw_only=True)
@@ -88,9 +88,9 @@ class DisposalParams(Validated):
     )
 
 
-def close(model: SOEModel, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:
+def close(world: World, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:
     """Lawful closure (依法关停): liquidate, pay severance; creditors bear any shortfall."""
-    st = model.state
+    st = world.state
     recovered = p.liquidation_recovery * st.assets[row]
     staff = int(st.employees[row])
     return Action(
@@ -102,9 +102,9 @@ def close(model: SOEModel, row: int, p: DisposalParams, *, rule: str, reason: st
     )  # fmt: skip
 
 
-def transfer_out(model: SOEModel, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:
+def transfer_out(world: World, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:
     """Transfer out of the state portfolio (合作转移) at ``sale_valuation`` x book equity."""
-    st = model.state
+    st = world.state
     price = p.sale_valuation * max(st.assets[row] - st.liabilities[row], 0.0)
     return Action(
         "transfer_out",
@@ -117,9 +117,9 @@ def transfer_out(model: SOEModel, row: int, p: DisposalParams, *, rule: str, rea
     )
 
 
-def deregister(model: SOEModel, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:
+def deregister(world: World, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:
     """Deregistration (注销): the parent takes the net assets (or settles the debts)."""
-    st = model.state
+    st = world.state
     return Action(
         "deregister",
         row,
@@ -132,7 +132,7 @@ def deregister(model: SOEModel, row: int, p: DisposalParams, *, rule: str, reaso
 
 
 def absorb(
-    model: SOEModel,
+    world: World,
     row: int,
     into: int,
     p: DisposalParams,
@@ -142,7 +142,7 @@ def absorb(
     synergy: bool = True,
 ) -> Action:
     """Absorption (吸收合并) of ``row`` into ``into``, with integration cost and job cuts."""
-    st = model.state
+    st = world.state
     cut = round(p.merge_job_cut * int(st.employees[row]))
     cost = p.integration_cost * 12.0 * st.revenue[row] + p.severance_per_employee * cut
     return Action(

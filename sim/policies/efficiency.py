@@ -33,7 +33,7 @@ from sim.policies.base import Action, Context, Rule, RuleParams
 from sim.sectors import sector_array
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 
 @dataclass(kw_only=True)
@@ -150,11 +150,13 @@ class Efficiency(Rule):
     """增效 and 三清: vectorised programmes, no structural proposals."""
 
     family = "efficiency"
+    kind = "programme"
+    params_class = EfficiencyParams
     implements = "增效; 三清: 清理盘活存量资产、清除风险隐患、清收债权清偿债务; 盘活国有资产"
     params: EfficiencyParams
 
-    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
-        st, p, ledger = model.state, self.params, model.ledger
+    def step(self, world: World, ctx: Context) -> Iterator[Action]:
+        st, p = world.state, self.params
         live = st.alive
         rate = min(1.0, p.revitalise_rate * ctx.intensity)
         amount = np.where(live, st.idle_assets * rate, 0.0)
@@ -174,32 +176,44 @@ class Efficiency(Rule):
             where=st.revenue_base > 0,
         )
         st.revenue_base += added
-        sellers = np.flatnonzero(sold > 0)
-        model.book_one_off(sellers, (cash - sold)[sellers])
-        ledger.assets_revitalised += float(amount.sum())
-        ledger.cash_recovered += float(cash.sum())
-        ledger.central_local_cash += float((via_central * p.central_local_price).sum())
+        world.programme(
+            "revitalise",
+            rule=self.family,
+            reason="idle assets sold or re-used (盘活)",
+            flows={
+                "assets_revitalised": amount,
+                "cash_recovered": cash,
+                "central_local_cash": via_central * p.central_local_price,
+            },
+            one_off=cash - sold,
+        )
 
         collected = np.where(live, st.receivables * p.collection_rate, 0.0)
         st.receivables -= collected
         st.cash += collected
-        ledger.receivables_collected += float(collected.sum())
+        world.programme(
+            "collect", rule=self.family, reason="receivables collected (清收债权)",
+            flows={"receivables_collected": collected},
+        )  # fmt: skip
 
         excess = np.maximum(st.cash - p.cash_buffer * st.assets, 0.0) * p.repayment_rate
         repaid = np.where(live, np.minimum(excess, st.liabilities), 0.0)
         st.cash -= repaid
         st.assets -= repaid
         st.liabilities -= repaid
-        ledger.debt_repaid += float(repaid.sum())
+        world.programme(
+            "repay", rule=self.family, reason="external debt repaid (清偿债务)",
+            flows={"debt_repaid": repaid},
+        )  # fmt: skip
 
-        self._clear_hazards(model)
+        self._clear_hazards(world)
         if p.productivity_gain:
             operating = live & (st.status == 0)
             st.productivity[operating] *= (1.0 + p.productivity_gain) ** (1.0 / 12.0)
         return iter(())
 
-    def _clear_hazards(self, model: SOEModel) -> None:
-        st, p = model.state, self.params
+    def _clear_hazards(self, world: World) -> None:
+        st, p = world.state, self.params
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(st.assets > 0, st.liabilities / st.assets, np.inf)
         rows = np.flatnonzero(st.alive & (st.parent >= 0) & (ratio > p.hazard_ratio))
@@ -214,4 +228,10 @@ class Efficiency(Rule):
         np.subtract.at(st.assets, parents, pay)
         st.liabilities[rows] -= pay
         st.intra_loan[rows] += pay
-        model.ledger.hazards_cleared += float(pay.sum())
+        paid = np.zeros(st.n)
+        paid[rows] = pay
+        world.programme(
+            "clear_hazards", rule=self.family,
+            reason="high-risk subsidiaries' debt paid down by parents (清除风险隐患)",
+            flows={"hazards_cleared": paid},
+        )  # fmt: skip

@@ -1,32 +1,27 @@
-"""The policy engine: runs the enabled rules each month and applies what they propose.
+"""The policy engine: the model's policy stage, running the enabled rule families each month.
 
-Order within a month (after the economy, market exits and entries):
+Order within the stage (after the economy and the market's exits and proposed entries):
 
 1. due merger synergies are realised;
-2. continuous programmes run: efficiency (盘活, 三清), then decoupling (政企分离);
-3. the structural families run in ``policy.order`` (default loss-cutting, slimming, quality); each
-   proposal is admitted while the month's capacity, the run's budget and the month's job cap allow
-   and the proposal is still valid (entities alive, no cycle), then applied through the model's
-   structural operations; refused proposals count in ``actions_deferred``.
+2. programmes run, in registry order (efficiency: 盘活, 三清; decoupling: 政企分离);
+3. the structural families run in ``policy.order``; each proposal is admitted while the month's
+   capacity, the run's budget and the month's job cap allow and the proposal is still valid
+   (entities alive, no cycle), then applied through the world's structural operations; refused
+   proposals are counted (``deferred`` events).
+
+The families come from :mod:`sim.policies.registry`; nothing here names one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import numpy as np
 
-from sim.economy import EntrySpec
 from sim.policies.base import Action, Budget, Context, Rule
 from sim.policies.config import PolicyConfig
-from sim.policies.decoupling import Decoupling
-from sim.policies.efficiency import Efficiency
-from sim.policies.loss_cutting import LossCutting
 from sim.policies.milestones import Milestone, surge_intensity
-from sim.policies.quality import Quality
-from sim.policies.slimming import Slimming
+from sim.policies.registry import families
 from sim.policies.synergy import Synergies
-
-if TYPE_CHECKING:
-    from sim.model import SOEModel
+from sim.world import World
 
 EXIT_FATE = {"close": "closed", "transfer_out": "transferred_out", "deregister": "deregistered"}
 
@@ -34,21 +29,16 @@ EXIT_FATE = {"close": "closed", "transfer_out": "transferred_out", "deregister":
 class Policy:
     """The enabled rules of a :class:`PolicyConfig`, with the month's constraints."""
 
-    def __init__(self, cfg: PolicyConfig, model: SOEModel) -> None:
+    def __init__(self, cfg: PolicyConfig, rng: np.random.Generator, run_start: str) -> None:
         self.cfg = cfg
-        self.rng = model.streams["policy"]
-        self.run_start = model.config.start
-        start = cfg.start or model.config.start
-        self.first_month = Milestone(date=start).month_index(model.config.start)
-        disposal = cfg.disposal
-        programmes: list[Rule] = [Efficiency(cfg.efficiency), Decoupling(cfg.decoupling)]
-        structural: dict[str, Rule] = {
-            "loss_cutting": LossCutting(cfg.loss_cutting, disposal),
-            "slimming": Slimming(cfg.slimming, disposal),
-            "quality": Quality(cfg.quality, disposal),
-        }
-        self.programmes = [r for r in programmes if r.params.enabled]
-        self.structural = [structural[f] for f in cfg.order if structural[f].params.enabled]
+        self.rng = rng
+        self.run_start = run_start
+        self.first_month = Milestone(date=cfg.start or run_start).month_index(run_start)
+        enabled = set(cfg.enabled_families())
+        rules = {r.family: r(cfg.family(r.family), cfg) for r in families() if r.family in enabled}
+        self.programmes = [rules[r.family] for r in families()
+                           if r.kind == "programme" and r.family in rules]  # fmt: skip
+        self.structural = [rules[f] for f in cfg.effective_order() if f in rules]
         self.synergies = Synergies(cfg.synergy)
         self.budget_left = cfg.constraints.budget
 
@@ -57,79 +47,65 @@ class Policy:
         """Whether any rule is switched on."""
         return bool(self.programmes or self.structural)
 
-    def approve_entries(self, model: SOEModel, spec: EntrySpec) -> EntrySpec | None:
-        """New subsidiaries the policy lets through (严控新设 under slimming)."""
-        slimming = next((r for r in self.structural if isinstance(r, Slimming)), None)
-        if slimming is None or model.month < self.first_month:
-            return spec
-        keep = slimming.approve(spec.parents.size, self.rng)
-        if keep.all():
-            return spec
-        if not keep.any():
-            return None
-        return EntrySpec(**{k: getattr(spec, k)[keep] for k in spec.__dataclass_fields__})
+    @property
+    def rules(self) -> list[Rule]:
+        """The enabled rules in the order they run."""
+        return [*self.programmes, *self.structural]
 
-    def step(self, model: SOEModel) -> None:
+    def step(self, world: World) -> None:
         """Run this month's rules."""
-        if not self.active or model.month < self.first_month:
+        if not self.active or world.month < self.first_month:
             return
-        latest = model.latest_indicators()
         intensity = surge_intensity(
-            self.cfg.milestones, self.cfg.surge, self.run_start, model.month, latest
-        )
+            self.cfg.milestones, self.cfg.surge, self.run_start, world.month,
+            world.latest_indicators(),
+        )  # fmt: skip
         c = self.cfg.constraints
         budget = Budget(
             capacity=c.capacity_per_month, jobs=c.jobs_per_month, money=self.budget_left
         )
-        self.synergies.realise(model)
+        self.synergies.realise(world)
         for rule in self.programmes:
-            for _ in rule.step(model, Context(intensity.get(rule.family, 1.0), budget, self.rng)):
+            for _ in rule.step(world, Context(intensity.get(rule.family, 1.0), budget, self.rng)):
                 pass
         for rule in self.structural:
             ctx = Context(intensity.get(rule.family, 1.0), budget, self.rng)
-            for action in rule.step(model, ctx):
-                if not self._valid(model, action):
+            for action in rule.step(world, ctx):
+                if not self._valid(world, action):
                     continue
                 if not budget.admits(action):
-                    model.ledger.actions_deferred += 1
+                    world.defer(action.rule)
                     continue
                 budget.charge(action)
-                self.apply(model, action)
+                self.apply(world, action)
         self.budget_left = budget.money
 
     @staticmethod
-    def _valid(model: SOEModel, action: Action) -> bool:
-        st = model.state
+    def _valid(world: World, action: Action) -> bool:
+        st = world.state
         if not st.alive[action.row]:
             return False
         if action.kind in ("merge", "move") and action.target >= 0:
-            return bool(st.alive[action.target]) and not model.is_ancestor(
+            return bool(st.alive[action.target]) and not world.is_ancestor(
                 action.row, action.target
             )
         return not (
             action.kind in EXIT_FATE
             and st.parent[action.row] < 0
-            and model.entity(action.row).children
+            and world.has_children(action.row)
         )
 
-    def apply(self, model: SOEModel, action: Action) -> None:
-        """Carry out one admitted action through the model's structural operations."""
-        ledger = model.ledger
-        ledger.restructuring_cost += action.cost
-        ledger.jobs_affected += action.jobs
+    def apply(self, world: World, action: Action) -> None:
+        """Carry out one admitted action through the world's structural operations."""
         if action.kind == "merge":
             if action.synergy:
-                self.synergies.schedule(model, action.row, action.target, self.rng, action.rule)
-            model.merge(action.row, action.target, rule=action.rule, reason=action.reason)
-            st = model.state
-            st.employees[action.target] = max(int(st.employees[action.target]) - action.jobs, 0)
-            st.cash[action.target] -= action.cost
-            st.assets[action.target] -= action.cost
-            model.book_one_off(action.target, -action.cost)
+                self.synergies.schedule(world, action.row, action.target, self.rng, action.rule)
+            world.merge(action.row, action.target, rule=action.rule, reason=action.reason,
+                        cost=action.cost, jobs=action.jobs)  # fmt: skip
         elif action.kind == "move":
-            model.move(action.row, action.target, rule=action.rule, reason=action.reason)
+            world.move(action.row, action.target, rule=action.rule, reason=action.reason)
         else:
-            model.exit(
+            world.exit(
                 action.row,
                 fate=EXIT_FATE[action.kind],
                 rule=action.rule,
@@ -137,4 +113,5 @@ class Policy:
                 proceeds=action.proceeds,
                 cost=action.cost,
                 creditor_loss=action.creditor_loss,
+                jobs=action.jobs,
             )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from sim.policies.base import Action, Context, Rule, RuleParams, quota
 from sim.sectors import N_SECTORS
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 
 @dataclass(kw_only=True)
@@ -105,34 +105,36 @@ class LossCutting(Rule):
     """止损治亏: classify loss-makers, turn around, merge, transfer out or close them."""
 
     family = "loss_cutting"
+    kind = "structural"
+    params_class = LossCuttingParams
     implements = "分层分类“止损治亏”; 处僵治困 (Chongqing 三攻坚一盘活, 2024)"
     params: LossCuttingParams
 
-    def __init__(self, params: LossCuttingParams, disposal: dispositions.DisposalParams) -> None:
-        super().__init__(params)
-        self.disposal = disposal
+    def __init__(self, params: LossCuttingParams, policy: Any) -> None:
+        super().__init__(params, policy)
+        self.disposal: dispositions.DisposalParams = policy.disposal
         self.due: dict[int, tuple[int, bool]] = {}
         """Turnarounds under way: row -> (month the outcome is known, succeeds)."""
         self.tried: set[int] = set()
         """Rows that have had their turnaround: if still structurally loss-making, they are
         disposed of next time (one turnaround per entity)."""
 
-    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+    def step(self, world: World, ctx: Context) -> Iterator[Action]:
         p = self.params
         if p.soft_budget >= 0:
-            model.economy.soft_budget = p.soft_budget
-        self._resolve_turnarounds(model)
-        st = model.state
+            world.set_soft_budget(p.soft_budget)
+        self._resolve_turnarounds(world)
+        st = world.state
         ttm = st.ttm_profit()
         candidates = np.flatnonzero(st.alive & (st.parent >= 0) & (st.status == 0) & (ttm < 0))
         if candidates.size == 0:
             return
         cyclical = ~st.zombie[candidates] & (
-            neutral_profit(st, model.config.economy)[candidates] > 0
+            neutral_profit(st, world.economy_params)[candidates] > 0
         )
         candidates = candidates[~cyclical]
         order = np.lexsort((ttm[candidates], -st.layer[candidates]))
-        absorbers = healthy_absorbers(model)
+        absorbers = healthy_absorbers(world)
         taken = 0
         for row in candidates[order].tolist():
             if taken >= quota(p.per_month, ctx.intensity):
@@ -141,17 +143,17 @@ class LossCutting(Rule):
                 continue
             taken += 1
             if st.core[row] and not st.zombie[row] and row not in self.tried:
-                self._start_turnaround(model, row, ctx)
+                self._start_turnaround(world, row, ctx)
                 continue
-            yield self._dispose(model, row, absorbers)
+            yield self._dispose(world, row, absorbers)
 
-    def _dispose(self, model: SOEModel, row: int, absorbers: dict[int, int]) -> Action:
-        st = model.state
+    def _dispose(self, world: World, row: int, absorbers: dict[int, int]) -> Action:
+        st = world.state
         cause = "zombie" if st.zombie[row] else "structural loss"
         into = absorbers.get(int(st.group[row]) * N_SECTORS + int(st.sector[row]), -1)
-        if into >= 0 and st.alive[into] and not model.is_ancestor(row, into):
+        if into >= 0 and st.alive[into] and not world.is_ancestor(row, into):
             return dispositions.absorb(
-                model,
+                world,
                 row,
                 into,
                 self.disposal,
@@ -160,46 +162,41 @@ class LossCutting(Rule):
             )
         if not st.core[row] and st.assets[row] > st.liabilities[row]:
             return dispositions.transfer_out(
-                model,
+                world,
                 row,
                 self.disposal,
                 rule=self.family,
                 reason=f"{cause}, non-core: transferred out (合作转移)",
             )
         return dispositions.close(
-            model,
+            world,
             row,
             self.disposal,
             rule=self.family,
             reason=f"{cause}: lawful closure (依法关停)",
         )
 
-    def _start_turnaround(self, model: SOEModel, row: int, ctx: Context) -> None:
-        st = model.state
+    def _start_turnaround(self, world: World, row: int, ctx: Context) -> None:
+        st = world.state
         cost = self.params.turnaround_cost * 12.0 * st.operating_cost[row]
         if not ctx.budget.spend(cost):
-            model.ledger.actions_deferred += 1
+            world.defer(self.family)
             return
         success = bool(ctx.rng.random() < self.params.turnaround_success)
-        self.due[row] = (model.month + self.params.turnaround_months, success)
-        st.cash[row] -= cost
-        st.assets[row] -= cost
-        model.book_one_off(row, -cost)
-        model.ledger.restructuring_cost += cost
-        model.ledger.turnarounds_started += 1
-        model.event(
+        self.due[row] = (world.month + self.params.turnaround_months, success)
+        world.charge(
             "turnaround",
             row,
+            cost,
             rule=self.family,
             reason="structural loss, core: turnaround programme started",
-            group=int(st.group[row]),
-            cost=cost,
+            flows={"turnarounds_started": 1},
         )
 
-    def _resolve_turnarounds(self, model: SOEModel) -> None:
-        st = model.state
+    def _resolve_turnarounds(self, world: World) -> None:
+        st = world.state
         for row, (month, success) in sorted(self.due.items()):
-            if month > model.month:
+            if month > world.month:
                 continue
             del self.due[row]
             if not st.alive[row]:
@@ -209,19 +206,18 @@ class LossCutting(Rule):
                 keep = 1.0 - self.params.turnaround_cost_cut
                 st.fixed_cost[row] *= keep
                 st.var_cost_ratio[row] *= keep
-            model.event(
+            world.note(
                 "turnaround",
                 row,
                 rule=self.family,
-                group=int(st.group[row]),
                 reason="turnaround succeeded" if success else "turnaround failed",
             )
 
 
-def healthy_absorbers(model: SOEModel) -> dict[int, int]:
+def healthy_absorbers(world: World) -> dict[int, int]:
     """For each (group, sector) key ``group * N_SECTORS + sector``, the largest healthy entity:
     operating, profitable over twelve months, solvent on its own books, not a zombie."""
-    st = model.state
+    st = world.state
     healthy = np.flatnonzero(
         st.alive & (st.status == 0) & ~st.zombie & (st.ttm_profit() > 0) & (st.solo_equity() > 0)
     )

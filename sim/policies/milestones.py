@@ -1,7 +1,7 @@
 """Milestone targets, the surge before a deadline (突击), and the report card (改革高分报表).
 
-The 2024 reform set quantified targets due at the end of March, June and December (../shared/
-DOMAIN.md). A milestone is a month (``YYYY-MM``: due at its end) with targets named in
+The 2024 reform set quantified targets due at the end of March, June and December (see
+docs/sources.md). A milestone is a month (``YYYY-MM``: due at its end) with targets named in
 :data:`TARGETS`; each target is read off the run's monthly timeseries. When ``surge`` is on and a
 deadline is at most ``window_months`` away, every rule family that drives a target not yet met
 works at ``factor`` times its normal rate.
@@ -17,18 +17,32 @@ from typing import ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from sim.outcomes import OUTCOMES
 from sim.params import Validated, check, param
 
 
 @dataclass(frozen=True)
 class Target:
-    """A kind of target: which indicator it reads, which way is better, which rules drive it."""
+    """A kind of target: which indicator it reads and which rule families drive it. Which way
+    is better and the unit come from the indicator's declaration in :mod:`sim.outcomes`."""
 
     indicator: str
-    sense: Literal["at_least", "at_most"]
     drivers: tuple[str, ...]
-    unit: str
-    meaning: str
+
+    @property
+    def sense(self) -> Literal["at_least", "at_most"]:
+        """``at_least`` for an indicator where higher is better, else ``at_most``."""
+        return "at_least" if OUTCOMES[self.indicator].sense == "higher" else "at_most"
+
+    @property
+    def unit(self) -> str:
+        """The indicator's unit."""
+        return OUTCOMES[self.indicator].unit
+
+    @property
+    def meaning(self) -> str:
+        """The indicator's meaning."""
+        return OUTCOMES[self.indicator].meaning
 
     def met(self, achieved: float, target: float) -> bool:
         """Whether ``achieved`` meets ``target``."""
@@ -38,45 +52,13 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {
-    "entities_cut": Target(
-        "entities_cut_share",
-        "at_least",
-        ("slimming", "loss_cutting", "quality"),
-        "share",
-        "net cut in legal entities since the start (减数量)",
-    ),
-    "groups": Target("groups", "at_most", ("quality",), "count", "groups (集团) left"),
-    "loss_making_share": Target(
-        "loss_making_share",
-        "at_most",
-        ("loss_cutting",),
-        "share",
-        "share of loss-making entities (亏损面)",
-    ),
-    "losses_cut": Target(
-        "losses_cut_share",
-        "at_least",
-        ("loss_cutting",),
-        "share",
-        "cut in loss-makers' losses since the start (减亏损)",
-    ),
-    "max_layer": Target(
-        "max_layer", "at_most", ("slimming",), "layer", "deepest management layer (减层级)"
-    ),
-    "assets_revitalised": Target(
-        "assets_revitalised",
-        "at_least",
-        ("efficiency",),
-        "mn yuan",
-        "idle assets revitalised since the start (盘活)",
-    ),
-    "decoupled": Target(
-        "decoupled",
-        "at_least",
-        ("decoupling",),
-        "count",
-        "enterprises decoupled from government functions (脱钩)",
-    ),
+    "entities_cut": Target("entities_cut_share", ("slimming", "loss_cutting", "quality")),
+    "groups": Target("groups", ("quality",)),
+    "loss_making_share": Target("loss_making_share", ("loss_cutting",)),
+    "losses_cut": Target("losses_cut_share", ("loss_cutting",)),
+    "max_layer": Target("max_layer", ("slimming",)),
+    "assets_revitalised": Target("assets_revitalised", ("efficiency",)),
+    "decoupled": Target("decoupled", ("decoupling",)),
 }
 """The targets a milestone may set."""
 
@@ -115,6 +97,14 @@ class Milestone(Validated):
                 "a number >= 0",
                 value,
             )
+            if TARGETS[name].unit == "share":
+                check(
+                    self._section,
+                    f"{self.date}.targets.{name}",
+                    value <= 1,
+                    "a share in [0, 1]",
+                    value,
+                )
 
     def month_index(self, start: str) -> int:
         """Simulated month at whose end this milestone falls (1 = the start month)."""
@@ -151,6 +141,23 @@ class SurgeParams(Validated):
         high=20.0,
         meaning="Multiplier on the rates of rule families driving an unmet target",
     )
+
+
+def check_milestones(milestones: list[Milestone]) -> None:
+    """One target per milestone date and target name: two milestones on the same date may not
+    both set a target (one would be shown both met and missed)."""
+    seen: dict[tuple[str, str], float] = {}
+    for ms in milestones:
+        for name, value in ms.targets.items():
+            key = (ms.date, name)
+            check(
+                "policy.milestones",
+                f"{ms.date}.targets.{name}",
+                key not in seen,
+                f"set once per date (it is set twice: {seen.get(key)!r} and {value!r})",
+                value,
+            )
+            seen[key] = value
 
 
 def surge_intensity(

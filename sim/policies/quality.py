@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from sim.policies.base import Action, Context, Rule, RuleParams, quota
 from sim.sectors import COMPLEMENTS, N_SECTORS, SECTOR_CODE, SECTOR_NAMES
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 
 @dataclass(kw_only=True)
@@ -109,25 +109,27 @@ class Quality(Rule):
     """优化重组: merge groups, set core businesses, integrate or divest non-core subsidiaries."""
 
     family = "quality"
+    kind = "structural"
+    params_class = QualityParams
     implements = "优化重组: 战略性重组、专业化整合, 主业≤3 (Chongqing 三攻坚一盘活, 2024)"
     params: QualityParams
 
-    def __init__(self, params: QualityParams, disposal: dispositions.DisposalParams) -> None:
-        super().__init__(params)
-        self.disposal = disposal
+    def __init__(self, params: QualityParams, policy: Any) -> None:
+        super().__init__(params, policy)
+        self.disposal: dispositions.DisposalParams = policy.disposal
 
-    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+    def step(self, world: World, ctx: Context) -> Iterator[Action]:
         p = self.params
         for _ in range(quota(p.group_mergers_per_month, ctx.intensity)):
-            action = self._group_merger(model)
+            action = self._group_merger(world)
             if action is None:
                 break
             yield action
-        home = self._update_core(model)
-        yield from self._integrations(model, home, quota(p.integrations_per_month, ctx.intensity))
+        home = self._update_core(world)
+        yield from self._integrations(world, home, quota(p.integrations_per_month, ctx.intensity))
 
-    def _group_merger(self, model: SOEModel) -> Action | None:
-        st = model.state
+    def _group_merger(self, world: World) -> Action | None:
+        st = world.state
         hq = np.flatnonzero(st.alive & (st.parent < 0))
         if hq.size <= max(self.params.target_groups, 1):
             return None
@@ -163,14 +165,14 @@ class Quality(Rule):
         )
         if self.params.merger_mode == "absorb":
             return dispositions.absorb(
-                model, row, into, self.disposal, rule=self.family, reason=reason
+                world, row, into, self.disposal, rule=self.family, reason=reason
             )
         return dispositions.move(row, into, rule=self.family, reason=reason)
 
-    def _update_core(self, model: SOEModel) -> dict[int, int]:
+    def _update_core(self, world: World) -> dict[int, int]:
         """Set every entity's core flag; returns, for each sector that some group has as a core
         business, the HQ row of the group with the largest revenue in it."""
-        st = model.state
+        st = world.state
         live = np.flatnonzero(st.alive)
         groups, inverse = np.unique(st.group[live], return_inverse=True)
         revenue = np.zeros((groups.size, N_SECTORS))
@@ -186,8 +188,8 @@ class Quality(Rule):
         best = np.argmax(core_revenue, axis=0)
         return {s: int(groups[best[s]]) for s in range(N_SECTORS) if is_core[best[s], s]}
 
-    def _integrations(self, model: SOEModel, home: dict[int, int], limit: int) -> Iterator[Action]:
-        st = model.state
+    def _integrations(self, world: World, home: dict[int, int], limit: int) -> Iterator[Action]:
+        st = world.state
         rows = np.flatnonzero(st.alive & (st.parent >= 0) & ~st.core)
         if rows.size == 0 or limit <= 0:
             return
@@ -210,7 +212,7 @@ class Quality(Rule):
             elif self.params.divest and target < 0:
                 if st.assets[row] > st.liabilities[row]:
                     yield dispositions.transfer_out(
-                        model,
+                        world,
                         row,
                         self.disposal,
                         rule=self.family,
@@ -218,7 +220,7 @@ class Quality(Rule):
                     )
                 else:
                     yield dispositions.close(
-                        model,
+                        world,
                         row,
                         self.disposal,
                         rule=self.family,

@@ -14,15 +14,15 @@ Each month, in this order, up to ``per_month`` (times the surge intensity) propo
 3. **Absorb small siblings**: subsidiaries of one parent in the same sector with assets below
    ``sibling_below`` are merged into the largest of them.
 
-New subsidiaries need approval (严控新设): only ``entry_approval`` of the economy's proposed
-entries go ahead.
+New subsidiaries need approval (严控新设): only ``entry_approval`` of the entries the market
+proposed this month (``world.pending_entries``) go ahead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from sim.policies.base import Action, Context, Rule, RuleParams, quota
 from sim.sectors import N_SECTORS
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 OPERATING, SHELL, DORMANT = 0, 1, 2
 
@@ -98,38 +98,43 @@ class Slimming(Rule):
     """瘦身健体: deregister shells, cap layers, absorb small siblings, restrict new entities."""
 
     family = "slimming"
+    kind = "structural"
+    params_class = SlimmingParams
     implements = "瘦身健体: 减层级、减数量 (Chongqing 三攻坚一盘活, 2024; 三清三减三增)"
     params: SlimmingParams
 
-    def __init__(self, params: SlimmingParams, disposal: dispositions.DisposalParams) -> None:
-        super().__init__(params)
-        self.disposal = disposal
+    def __init__(self, params: SlimmingParams, policy: Any) -> None:
+        super().__init__(params, policy)
+        self.disposal: dispositions.DisposalParams = policy.disposal
 
-    def step(self, model: SOEModel, ctx: Context) -> Iterator[Action]:
+    def step(self, world: World, ctx: Context) -> Iterator[Action]:
+        pending = world.pending_entries
+        if pending is not None:
+            world.pending_entries = pending.where(self.approve(pending.parents.size, ctx.rng))
         limit = quota(self.params.per_month, ctx.intensity)
         taken = 0
         for proposals in (self._deregistrations, self._layer_cap, self._sibling_mergers):
-            for action in proposals(model):
+            for action in proposals(world):
                 if taken >= limit:
                     return
-                if model.state.alive[action.row] and (
-                    action.target < 0 or model.state.alive[action.target]
+                if world.state.alive[action.row] and (
+                    action.target < 0 or world.state.alive[action.target]
                 ):
                     taken += 1
                     yield action
 
-    def _deregistrations(self, model: SOEModel) -> Iterator[Action]:
-        st = model.state
+    def _deregistrations(self, world: World) -> Iterator[Action]:
+        st = world.state
         kinds = [SHELL, DORMANT] if self.params.deregister_dormant else [SHELL]
         rows = np.flatnonzero(st.alive & (st.parent >= 0) & np.isin(st.status, kinds))
         for row in rows[np.argsort(-st.layer[rows], kind="stable")].tolist():
             label = "shell (空壳)" if st.status[row] == SHELL else "dormant (休眠)"
             yield dispositions.deregister(
-                model, row, self.disposal, rule=self.family, reason=f"{label}: deregistered (注销)"
+                world, row, self.disposal, rule=self.family, reason=f"{label}: deregistered (注销)"
             )
 
-    def _layer_cap(self, model: SOEModel) -> Iterator[Action]:
-        st = model.state
+    def _layer_cap(self, world: World) -> Iterator[Action]:
+        st = world.state
         cap = self.params.max_layers
         rows = np.flatnonzero(st.alive & (st.layer == cap + 1))
         for row in rows[np.argsort(st.assets[rows], kind="stable")].tolist():
@@ -141,7 +146,7 @@ class Slimming(Rule):
                 or grandparent < 0
             ):  # at a cap of 1 there is no one to move up to
                 yield dispositions.absorb(
-                    model,
+                    world,
                     row,
                     parent,
                     self.disposal,
@@ -156,8 +161,8 @@ class Slimming(Rule):
                     reason=f"layer {cap + 1} above cap {cap}: moved up (划转)",
                 )
 
-    def _sibling_mergers(self, model: SOEModel) -> Iterator[Action]:
-        st = model.state
+    def _sibling_mergers(self, world: World) -> Iterator[Action]:
+        st = world.state
         rows = np.flatnonzero(
             st.alive
             & (st.parent >= 0)
@@ -173,7 +178,7 @@ class Slimming(Rule):
         head = rows[np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))]
         for row, into in zip(rows[~first].tolist(), head[~first].tolist(), strict=True):
             yield dispositions.absorb(
-                model,
+                world,
                 row,
                 into,
                 self.disposal,

@@ -20,7 +20,7 @@ import numpy as np
 from sim.params import Validated, param
 
 if TYPE_CHECKING:
-    from sim.model import SOEModel
+    from sim.world import World
 
 
 @dataclass(kw_only=True)
@@ -83,12 +83,12 @@ class Synergies:
     pending: list[_Pending] = field(default_factory=list)
 
     def schedule(
-        self, model: SOEModel, row: int, into: int, rng: np.random.Generator, rule: str
+        self, world: World, row: int, into: int, rng: np.random.Generator, rule: str
     ) -> None:
         """Call just before ``row`` is merged into ``into`` by ``rule``."""
-        st, p = model.state, self.params
+        st, p = world.state, self.params
         self.pending.append(_Pending(
-            due=model.month + p.delay_months,
+            due=world.month + p.delay_months,
             into=into,
             rule=rule,
             absorbed_id=st.ids[row],
@@ -97,11 +97,11 @@ class Synergies:
             success=bool(rng.random() >= p.failure),
         ))  # fmt: skip
 
-    def realise(self, model: SOEModel) -> None:
+    def realise(self, world: World) -> None:
         """Apply the synergies due this month to absorbers still alive."""
-        st, keep = model.state, []
+        st, keep = world.state, []
         for s in self.pending:
-            if s.due > model.month:
+            if s.due > world.month:
                 keep.append(s)
                 continue
             if not st.alive[s.into]:
@@ -110,11 +110,10 @@ class Synergies:
                 st.fixed_cost[s.into] = max(st.fixed_cost[s.into] - s.fixed_cut, 0.0)
                 gap = s.productivity_target - st.productivity[s.into]
                 st.productivity[s.into] += self.params.productivity_convergence * max(gap, 0.0)
-            model.event(
+            world.note(
                 "synergy",
                 s.into,
                 rule=s.rule,
-                group=int(st.group[s.into]),
                 reason=f"merger with {s.absorbed_id}: synergy "
                 + ("realised" if s.success else "failed"),
             )

@@ -1,0 +1,102 @@
+"""Every indicator the model reports, declared once: unit, level, sense and meaning.
+
+The report card (which way a target is met), the analysis (which way "better" points in a paired
+comparison) and the charts read this table; the indicator's definition is its function in
+:mod:`sim.metrics` (or its ledger field in :class:`sim.state.Ledger`). Adding an indicator is one
+function and one entry here; a test checks that every output column has an entry.
+
+``sense``: ``higher`` or ``lower`` is better, or ``None`` where neither is (assets, headcount).
+``level``: ``portfolio`` (a column of ``timeseries.parquet``), ``group`` (also a column of
+``groups.parquet``), ``ledger`` (a cumulative flow of ``timeseries.parquet``, the sum of an event
+column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Sense = Literal["higher", "lower"]
+Level = Literal["portfolio", "group", "ledger"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One indicator."""
+
+    name: str
+    unit: str
+    level: Level
+    sense: Sense | None
+    meaning: str
+
+    @property
+    def sign(self) -> int:
+        """+1 where higher is better, -1 where lower is: ``sign * (b - a) > 0`` means b is
+        better than a."""
+        if self.sense is None:
+            raise ValueError(f"indicator {self.name!r} has no better direction")
+        return 1 if self.sense == "higher" else -1
+
+
+def _o(name: str, unit: str, level: Level, sense: Sense | None, meaning: str) -> Outcome:
+    return Outcome(name, unit, level, sense, meaning)
+
+
+OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
+    _o("entities", "count", "group", "lower", "operating legal entities (法人户数)"),
+    _o("entities_cut_share", "share", "portfolio", "higher",
+       "net cut in legal entities since month 0 (减数量)"),
+    _o("groups", "count", "portfolio", "lower", "groups (集团)"),
+    _o("max_layer", "layer", "group", "lower", "deepest management layer (减层级)"),
+    _o("mean_layer", "layer", "group", "lower", "mean management layer"),
+    _o("loss_making_share", "share", "group", "lower", "share of loss-making entities (亏损面)"),
+    _o("loss_makers_losses", "mn yuan/yr", "group", "lower", "TTM losses of loss-makers"),
+    _o("losses_cut_share", "share", "portfolio", "higher",
+       "cut in loss-makers' TTM losses since month 0 (减亏损)"),
+    _o("revenue", "mn yuan/month", "group", "higher", "revenue this month"),
+    _o("profit", "mn yuan/month", "group", "higher", "profit before tax this month (利润总额)"),
+    _o("profit_ttm", "mn yuan/yr", "group", "higher", "trailing-twelve-month profit"),
+    _o("assets", "mn yuan", "group", None, "consolidated total assets"),
+    _o("liabilities", "mn yuan", "group", "lower", "consolidated total liabilities"),
+    _o("equity", "mn yuan", "group", "higher", "consolidated equity"),
+    _o("debt_ratio", "share", "group", "lower", "debt-to-asset ratio (资产负债率)"),
+    _o("roe", "share/yr", "group", "higher", "return on equity"),
+    _o("capital_preservation", "ratio", "group", "higher",
+       "equity / equity at month 0 (保值增值率)"),
+    _o("employees", "persons", "group", None, "headcount"),
+    _o("zombies", "count", "group", "lower", "zombie entities (僵尸企业)"),
+    _o("idle_assets", "mn yuan", "group", "lower", "idle assets held (闲置资产)"),
+    _o("support", "mn yuan/month", "portfolio", "lower", "soft-budget support paid by parents"),
+    _o("gov_function_entities", "count", "portfolio", "lower",
+       "entities still carrying government functions (政企不分)"),
+    _o("assets_revitalised", "mn yuan", "ledger", "higher", "idle assets revitalised (盘活)"),
+    _o("cash_recovered", "mn yuan", "ledger", "higher", "cash received for revitalised assets"),
+    _o("central_local_cash", "mn yuan", "ledger", "higher",
+       "cash recovered through central-local cooperation (央地合作)"),
+    _o("receivables_collected", "mn yuan", "ledger", "higher", "receivables collected (清收债权)"),
+    _o("debt_repaid", "mn yuan", "ledger", "higher", "external debt repaid (清偿债务)"),
+    _o("hazards_cleared", "mn yuan", "ledger", "higher",
+       "high-risk subsidiaries' debt paid down (清除风险隐患)"),
+    _o("decoupled", "count", "ledger", "higher", "enterprises decoupled (脱钩)"),
+    _o("restructuring_cost", "mn yuan", "ledger", "lower", "restructuring costs paid"),
+    _o("jobs_affected", "persons", "ledger", "lower",
+       "employees whose employer was closed, sold or cut by a merger"),
+    _o("creditor_losses", "mn yuan", "ledger", "lower", "outside creditors' losses"),
+    _o("actions_deferred", "count", "ledger", "lower", "proposals refused for lack of capacity, "
+       "budget or job headroom"),
+    _o("one_off_results", "mn yuan", "ledger", "higher",
+       "disposal results and restructuring costs booked in profit"),
+    _o("turnarounds_started", "count", "ledger", None, "turnaround programmes started"),
+)}  # fmt: skip
+"""Every indicator by name. Layer counts ``layer_1`` .. ``layer_10`` (entities per layer) are a
+family of their own: :func:`outcome` answers for them."""
+
+
+def outcome(name: str) -> Outcome:
+    """The declared outcome ``name`` (``layer_K`` counts included)."""
+    if name in OUTCOMES:
+        return OUTCOMES[name]
+    if name.startswith("layer_") and name[6:].isdigit():
+        return Outcome(name, "count", "portfolio", None, f"entities at layer {name[6:]}")
+    raise KeyError(f"unknown indicator {name!r}; declared: {sorted(OUTCOMES)}")
