@@ -9,13 +9,12 @@ unknown key or a wrong type is refused by OmegaConf before the run, and the rang
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from sim.params import Validated as _Validated
 from sim.params import check as _check
-from sim.params import param
+from sim.params import check_month, param
 from sim.policies.config import PolicyConfig
 
 SYNTHETIC_ONLY: frozenset[str] = frozenset({
@@ -414,9 +413,16 @@ class OutputConfig(_Validated):
         kind="setting",
         meaning="Write groups.parquet (consolidated indicators per group and month)",
     )
+    replace: bool = param(
+        False,
+        unit="-",
+        kind="setting",
+        meaning="Replace a run folder that already holds a run, instead of refusing it",
+    )
 
 
-_START = re.compile(r"^(\d{4})-(\d{2})$")
+LAST_START_YEAR = 2100
+"""Latest year a run may start in (with at most 1,200 months it ends by 2200)."""
 
 
 @dataclass(kw_only=True)
@@ -454,14 +460,7 @@ class SimConfig(_Validated):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        m = _START.match(self.start)
-        _check(
-            "",
-            "start",
-            bool(m) and 1 <= int(m.group(2)) <= 12 if m else False,
-            "a month written YYYY-MM",
-            self.start,
-        )
+        check_month("", "start", self.start, last_year=LAST_START_YEAR)
 
     @property
     def start_date(self) -> dt.date:

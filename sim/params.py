@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Literal, get_type_hints
@@ -79,6 +80,21 @@ def check(section: str, name: str, ok: bool, rule: str, value: Any) -> None:
     if not ok:
         key = f"{section}.{name}" if section else name
         raise ConfigError(f"config value {key} must be {rule}, got {value!r}")
+
+
+FIRST_YEAR, LAST_YEAR = 1950, 2200
+"""Months written YYYY-MM must fall in these years (a run of at most 1,200 months from a start
+in 1950-2100 ends by 2200): far outside them dates mean a typo, and calendars and charts break."""
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def check_month(section: str, name: str, value: str, *, last_year: int = LAST_YEAR) -> None:
+    """A month written YYYY-MM between January FIRST_YEAR and December ``last_year``."""
+    m = _MONTH.match(value) if isinstance(value, str) else None
+    check(section, name, m is not None, "a month written YYYY-MM", value)
+    assert m is not None
+    check(section, name, FIRST_YEAR <= int(m.group(1)) <= last_year,
+          f"a month between {FIRST_YEAR}-01 and {last_year}-12", value)  # fmt: skip
 
 
 class Validated:

@@ -9,9 +9,10 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
-from sim.cli import config_dir, to_sim_config
+from sim.compose import config_dir, to_sim_config
 from sim.config import EconomyConfig, PopulationConfig, SimConfig
 from sim.errors import ConfigError
+from sim.policies.config import PolicyConfig
 from sim.runner import run_simulation
 
 CONFIGS = Path(config_dir())
@@ -63,6 +64,11 @@ def test_every_option_composes_and_runs(group, option, tmp_path):
         ("months=-3", "months must be >= 1"),
         ("seed=-1", "seed must be >= 0"),
         ("start=2024-13", "start must be a month written YYYY-MM"),
+        ("start=0001-01", "start must be a month between 1950-01 and 2100-12"),
+        ("start=9999-12", "start must be a month between 1950-01 and 2100-12"),
+        ("policy.start=0001-01", "policy.start must be a month between 1950-01"),
+        ("policy.order=[quality,quality]", "policy.order must be distinct structural"),
+        ("policy.order=[efficiency]", "policy.order must be distinct structural"),
         ("economy.soft_budget=1.5", "economy.soft_budget must be a probability"),
         ("economy.interest_rate=-0.01", "economy.interest_rate must be >= 0"),
         ("economy.bankruptcy_hazard=2", "economy.bankruptcy_hazard must be a probability"),
@@ -103,3 +109,35 @@ def test_dataclasses_validate_without_hydra():
     with pytest.raises(ConfigError, match=r"population\.min_depth"):
         PopulationConfig(min_depth=6, max_depth=5)
     assert SimConfig().start_date.isoformat() == "2024-01-01"
+
+
+def test_share_targets_lie_in_zero_one():
+    from sim.policies.milestones import Milestone
+
+    with pytest.raises(ConfigError, match=r"2024-06\.targets\.entities_cut must be a share in"):
+        Milestone(date="2024-06", targets={"entities_cut": 1.5})
+    with pytest.raises(ConfigError, match=r"loss_making_share must be a share in"):
+        Milestone(date="2024-06", targets={"loss_making_share": 30})
+    Milestone(date="2024-06", targets={"groups": 40, "entities_cut": 1.0})  # counts may exceed 1
+
+
+def test_one_target_per_milestone_date_and_name():
+    """Two milestones on one date with different targets showed one target both met and missed."""
+    from sim.policies.milestones import Milestone
+
+    twice = [
+        Milestone(date="2024-06", targets={"groups": 44}),
+        Milestone(date="2024-06", targets={"groups": 40, "decoupled": 10}),
+    ]
+    with pytest.raises(ConfigError, match=r"2024-06\.targets\.groups must be set once per date"):
+        PolicyConfig(milestones=twice)
+    PolicyConfig(milestones=[twice[0], Milestone(date="2024-06", targets={"decoupled": 10})])
+
+
+def test_order_lists_priorities_and_the_rest_follow_in_registry_order():
+    from sim.policies.registry import structural_families
+
+    cfg = PolicyConfig(order=["quality"])
+    assert cfg.effective_order() == ["quality"] + [
+        f for f in structural_families() if f != "quality"
+    ]

@@ -12,11 +12,10 @@ family off at once, whatever its own switch says.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, make_dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from sim.params import Validated, check, param
+from sim.params import Validated, check, check_month, param
 from sim.policies.base import RuleParams
 from sim.policies.dispositions import DisposalParams
 from sim.policies.milestones import Milestone, SurgeParams, check_milestones
@@ -107,13 +106,7 @@ class PolicyBase(Validated):
             self.order,
         )
         if self.start is not None:
-            check(
-                "policy",
-                "start",
-                bool(re.match(r"^\d{4}-(0[1-9]|1[0-2])$", self.start)),
-                "a month written YYYY-MM or null",
-                self.start,
-            )
+            check_month("policy", "start", self.start)
         check_milestones(self.milestones)
 
     def family(self, name: str) -> RuleParams:

@@ -9,7 +9,6 @@ works at ``factor`` times its normal rate.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outcomes import OUTCOMES
-from sim.params import Validated, check, param
+from sim.params import Validated, check, check_month, param
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,6 @@ TARGETS: dict[str, Target] = {
 }
 """The targets a milestone may set."""
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
 
 @dataclass(kw_only=True)
 class Milestone(Validated):
@@ -75,13 +72,7 @@ class Milestone(Validated):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check(
-            self._section,
-            "date",
-            bool(_MONTH.match(self.date)),
-            "a month written YYYY-MM",
-            self.date,
-        )
+        check_month(self._section, "date", self.date)
         for name, value in self.targets.items():
             check(
                 self._section,
