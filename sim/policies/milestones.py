@@ -184,7 +184,7 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
         for name, value in ms.targets.items():
             t = TARGETS[name]
             achieved = float("nan")
-            if month in by_month.index:
+            if month >= 1 and month in by_month.index:  # month 0 is the start, not the run
                 achieved = float(by_month[t.indicator].to_numpy()[by_month.index.get_loc(month)])
             rows.append(
                 {
