@@ -451,7 +451,7 @@ class SimConfig(_Validated):
         "2024-01",
         unit="YYYY-MM",
         kind="setting",
-        meaning="First simulated month",
+        meaning="First simulated month (1950-01 to 2100-12)",
     )
     population: PopulationConfig = field(default_factory=PopulationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)

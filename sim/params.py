@@ -44,9 +44,13 @@ class Spec:
             return " | ".join(self.choices)
         if self.low is None and self.high is None:
             return ""
-        low = "-inf" if self.low is None else f"{self.low:g}"
-        high = "inf" if self.high is None else f"{self.high:g}"
-        return f"[{low}, {high}]"
+        return f"[{_num(self.low, '-inf')}, {_num(self.high, 'inf')}]"
+
+
+def _num(value: float | None, unbounded: str) -> str:
+    if value is None:
+        return unbounded
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def param(
@@ -175,11 +179,9 @@ def parameter_table(cls: type, kinds: Sequence[Kind] = KINDS) -> str:
     for p in walk(cls):
         if p.spec.kind in kinds:
             s = p.spec
-            meaning = s.meaning.replace("|", "\\|").replace("\n", " ")
-            lines.append(
-                f"| `{p.path}` | {s.kind} | {_fmt_default(p.default)} | {s.unit} | "
-                f"{s.range_text()} | {meaning} |"
-            )
+            cells = [f"`{p.path}`", s.kind, _fmt_default(p.default), s.unit, s.range_text(),
+                     s.meaning]  # fmt: skip
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
 

@@ -1,0 +1,70 @@
+"""Generated parts of the README: the rule-family, parameter and indicator tables.
+
+Each is written between ``<!-- generated: NAME -->`` and ``<!-- end generated -->`` markers from
+the declarations (:mod:`sim.policies.registry`, :func:`sim.params.param`, :mod:`sim.outcomes`),
+so the docs cannot drift from the code: ``uv run python -m sim.docs`` rewrites them and a test
+fails when the README is stale.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.config import SimConfig
+from sim.outcomes import OUTCOMES
+from sim.params import parameter_table
+from sim.policies.registry import family_table
+
+
+def outcome_table() -> str:
+    """Markdown table of every indicator: name, unit, level, which way is better, meaning."""
+    lines = ["| indicator | unit | level | better | meaning |", "|---|---|---|---|---|"]
+    for o in OUTCOMES.values():
+        lines.append(f"| `{o.name}` | {o.unit} | {o.level} | {o.sense or '-'} | {o.meaning} |")
+    return "\n".join(lines)
+
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "rule families": family_table,
+    "parameters": lambda: parameter_table(SimConfig),
+    "indicators": outcome_table,
+}
+"""Generated block name -> the function that writes it."""
+
+_BLOCK = re.compile(
+    r"(<!-- generated: (?P<name>[^>]+?) -->\n)(?P<body>.*?)(<!-- end generated -->)", re.S
+)
+
+
+def render(text: str) -> str:
+    """``text`` with every generated block rewritten."""
+
+    def fill(m: re.Match[str]) -> str:
+        name = m.group("name")
+        if name not in BLOCKS:
+            raise KeyError(f"unknown generated block {name!r}; known: {sorted(BLOCKS)}")
+        return f"{m.group(1)}{BLOCKS[name]()}\n{m.group(4)}"
+
+    return _BLOCK.sub(fill, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite the README's generated blocks (``--check``: only report whether they are stale)."""
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(__file__).resolve().parents[1] / "README.md"
+    text = path.read_text(encoding="utf-8")
+    new = render(text)
+    if "--check" in args:
+        if new != text:
+            print("README.md is stale: run `uv run python -m sim.docs`", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
