@@ -112,3 +112,13 @@ def test_every_family_declares_kind_params_and_policy_text():
 def test_readme_generated_tables_are_current():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert render(text) == text, "README.md is stale: run `uv run python -m sim.docs`"
+
+
+def test_the_config_schema_imports_neither_mesa_nor_hydra_nor_the_engine():
+    code = (
+        "import sys, sim.config; "
+        "bad = [m for m in ('mesa', 'hydra', 'omegaconf', 'matplotlib', 'sim.model', "
+        "'sim.policies.engine') if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
