@@ -2,48 +2,125 @@
 
 This and :mod:`sim.compose` are the only modules that import Hydra or OmegaConf; everything below
 them takes plain dataclasses (:class:`sim.config.SimConfig`).
+
+Before Hydra starts, :func:`run` checks everything it can, so bad input gets one line
+(``soe-sim: error: ...``) and exit status 2 with nothing written: every override (for a sweep,
+every job's), overrides that would instantiate Python objects (refused unless
+``SOE_SIM_ALLOW_INSTANTIATE=1``), and the run folder (a folder already holding a run is refused
+unless ``output.replace=true``). It resolves the run (or sweep) folder itself, creates it, and on
+failure removes only the folders it created. The run folder is written whole or not at all
+(:class:`sim.outputs.RunFolder`); Ctrl-C and SIGTERM remove the staged files and end with one line
+(exit 130 and 143).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import itertools
+import math
+import os
+import re
 import shlex
+import shutil
+import signal
 import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 import hydra
+from hydra import compose, initialize_config_dir
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 import sim
 from sim.compose import compose_config, config_dir, to_sim_config
+from sim.config import SimConfig
 from sim.errors import SimInputError
-from sim.outputs import summary_table, write_outputs
+from sim.outputs import RunFolder, RunFolderError, signals_deferred, summary_table
+from sim.params import help_text
 from sim.runner import run_simulation
 
+__all__ = ["compose_config", "config_dir", "main", "one_line", "run", "to_sim_config"]
 
-def _remove_if_empty(out_dir: Path) -> None:
-    with contextlib.suppress(OSError):
-        out_dir.rmdir()
-        out_dir.parent.rmdir()  # the date folder, if this was its only run
+ALLOW_INSTANTIATE = "SOE_SIM_ALLOW_INSTANTIATE"
+"""Set to 1 to allow overrides that instantiate Python objects (``_target_``, Hydra callbacks)."""
+
+SWEEP_COMBINATIONS = 200
+"""Sweeps of at most this many jobs are checked job by job; larger ones value by value."""
+
+_INSTANTIATING = tuple(
+    f"{prefix}hydra{sep}callbacks" for prefix in ("", "+", "++") for sep in (".", "/")
+)
+_HYDRA = ("hydra.", "hydra/", "+hydra", "++hydra", "~hydra")
+_MULTIRUN = ("-m", "--multirun")
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks clean up."""
+
+
+@dataclass
+class _Plan:
+    """What :func:`run` decided before Hydra started."""
+
+    target: Path
+    """The run folder (single run) or sweep folder (``-m``), absolute."""
+    created: list[Path]
+    """Folders this invocation created (``target`` and missing ancestors), deepest first."""
+    existed: frozenset[Path]
+    """Entries of ``target`` that existed before (a sweep's job folders from an earlier run)."""
+    own: frozenset[str]
+    """Names Hydra itself writes into ``target`` (its ``.hydra`` folder, job log, multirun.yaml)."""
+    multirun: bool
+    folders: list[RunFolder] = field(default_factory=list)
+
+
+_PLAN: _Plan | None = None
+
+
+def _fail(out_dir: Path, message: str) -> NoReturn:
+    """One line on stderr and exit 2; a sweep's job folder goes if this invocation made it."""
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
+    if _PLAN is not None and _PLAN.multirun and out_dir not in _PLAN.existed:
+        _remove_made(out_dir, _PLAN.own)
+    job = f"job {HydraConfig.get().job.num}: " if multirun else ""
+    print(f"soe-sim: error: {job}{message}", file=sys.stderr)
+    sys.exit(2)
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")
 def main(cfg: DictConfig) -> None:
     """Run one scenario and write its outputs to the Hydra output folder."""
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    own = {n for n in (hc.output_subdir, f"{hc.job.name}.log") if n}
     try:
         config = to_sim_config(cfg)
-        result = run_simulation(config)
-        task = [o for o in HydraConfig.get().overrides.task if not o.startswith("hydra.")]
-        command = " ".join(["soe-sim", *(shlex.quote(o) for o in task)])
-        paths = write_outputs(result, out_dir, config_yaml=OmegaConf.to_yaml(cfg), command=command)
+        folder = RunFolder(out_dir, replace=config.output.replace, own=own)
+        if _PLAN is not None:
+            _PLAN.folders.append(folder)
+        with folder:  # staged before the run, so an unwritable folder fails at once
+            result = run_simulation(config)
+            task = [o for o in hc.overrides.task if not o.startswith("hydra.")]
+            command = " ".join(["soe-sim", *(shlex.quote(o) for o in task)])
+            paths = folder.write(result, config_yaml=OmegaConf.to_yaml(cfg), command=command)
     except SimInputError as err:
-        _remove_if_empty(out_dir)
-        print(f"soe-sim: error: {err}", file=sys.stderr)
-        sys.exit(2)
+        _fail(out_dir, str(err))
+    except OSError as err:
+        _fail(out_dir, f"{err.strerror or err}" + (f": {err.filename}" if err.filename else ""))
     table = summary_table(result.timeseries)
     print(
         f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
@@ -81,22 +158,314 @@ def one_line(err: BaseException) -> str:
     return "; ".join(unique).replace(":; ", ": ")
 
 
-def run() -> None:
-    """The ``soe-sim`` entry point: a single run's overrides are checked first, so a bad value,
-    an unknown key or an unknown scenario name gets one line and exit status 2; sweeps (``-m``),
-    ``--help`` and other flags go straight to Hydra."""
-    args = sys.argv[1:]
-    if not any(a.startswith("-") for a in args):
-        overrides = [a for a in args if not a.startswith(("hydra.", "hydra/", "+hydra", "~hydra"))]
+def _error(message: str) -> NoReturn:
+    print(f"soe-sim: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _instantiating(args: list[str]) -> str | None:
+    """The first argument that would make Hydra instantiate a Python object, unless allowed."""
+    if os.environ.get(ALLOW_INSTANTIATE) == "1":
+        return None
+    return next((a for a in args if "_target_" in a or a.startswith(_INSTANTIATING)), None)
+
+
+class _SweepChecker:
+    """Composes sweep jobs inside one Hydra context. A config is composed once per choice of
+    config groups; the other overrides are applied to a copy as Hydra's ``compose`` applies them
+    (after the defaults), so checking a job costs milliseconds rather than a full composition."""
+
+    def __init__(self) -> None:
+        self.loader = GlobalHydra.instance().config_loader()
+        self.parser = OverridesParser.create(config_loader=self.loader)
+        self.parsed: dict[str, Override] = {}
+        self.groups: dict[str, bool] = {}
+        self.bases: dict[tuple[str, ...], DictConfig | Exception] = {}
+        self.apply = getattr(ConfigLoaderImpl, "_apply_overrides_to_config", None)
+
+    def axes(self, task: list[str]) -> list[list[str]]:
+        """Per key, its ``key=value`` overrides in job order, as Hydra's basic sweeper expands
+        them."""
+        axes: OrderedDict[str, list[str]] = OrderedDict()
+        for override in self.parser.parse_overrides(task):
+            key = override.get_key_element()
+            if not override.is_sweep_override():
+                axes[key] = [f"{key}={override.get_value_element_as_str()}"]
+            elif override.is_discrete_sweep():
+                axes[key] = [f"{key}={v}" for v in override.sweep_string_iterator()]
+            else:
+                raise HydraException(f"'{override.input_line}': sweeps must list their values")
+        return list(axes.values())
+
+    def _override(self, text: str) -> Override:
+        if text not in self.parsed:
+            self.parsed[text] = self.parser.parse_override(text)
+        return self.parsed[text]
+
+    def _is_group(self, override: Override) -> bool:
+        key = override.key_or_group
+        if key not in self.groups:
+            self.groups[key] = bool(self.loader.get_group_options(key))
+        return override.package is not None or self.apply is None or self.groups[key]
+
+    def compose(self, overrides: tuple[str, ...]) -> SimConfig:
+        """The typed config of one job."""
+        parsed = [self._override(o) for o in overrides]
+        is_group = [self._is_group(p) for p in parsed]
+        groups = tuple(o for o, g in zip(overrides, is_group, strict=True) if g)
+        if groups not in self.bases:
+            try:
+                self.bases[groups] = compose(config_name="config", overrides=list(groups))
+            except Exception as err:  # kept, so each job with these groups reports it
+                self.bases[groups] = err
+        base = self.bases[groups]
+        if isinstance(base, Exception):
+            raise base
+        cfg = copy.deepcopy(base)
+        if self.apply is not None:
+            self.apply([p for p, g in zip(parsed, is_group, strict=True) if not g], cfg)
+        return to_sim_config(cfg)
+
+    def check(self, job: int, overrides: tuple[str, ...], shown: list[str]) -> bool:
+        """Compose one job; a bad one raises SimInputError naming the job. Returns its
+        ``output.replace``."""
         try:
-            compose_config(*overrides)
+            return self.compose(overrides).output.replace
         except SimInputError as err:
-            print(f"soe-sim: error: {err}", file=sys.stderr)
-            sys.exit(2)
+            message = str(err)
         except (HydraException, OmegaConfBaseException) as err:
-            print(f"soe-sim: error: {one_line(err)}", file=sys.stderr)
-            sys.exit(2)
-    main()
+            message = one_line(err)
+        raise SimInputError(f"sweep job {job} ({' '.join(shown)}): {message}")
+
+
+def _check_sweep(task: list[str]) -> tuple[list[str], bool]:
+    """Compose every job of a sweep (or, beyond :data:`SWEEP_COMBINATIONS` jobs, every value of
+    every swept key with the others at their first value) before any job runs. Returns job 0's
+    overrides and whether a job replaces its folder."""
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        checker = _SweepChecker()
+        axes = checker.axes(task)
+        if any(not axis for axis in axes):
+            return [], False  # an empty sweep: Hydra runs no job
+        swept = [k for k, axis in enumerate(axes) if len(axis) > 1]
+        first = tuple(axis[0] for axis in axes)
+        replace = False
+        if math.prod(len(axis) for axis in axes) <= SWEEP_COMBINATIONS:
+            for job, combo in enumerate(itertools.product(*axes)):
+                replace |= checker.check(job, combo, [combo[k] for k in swept])
+        else:
+            replace |= checker.check(0, first, [first[k] for k in swept])
+            for k in swept:
+                stride = math.prod(len(axis) for axis in axes[k + 1 :])
+                seen = {first[k]}
+                for j, value in enumerate(axes[k]):
+                    if value not in seen:
+                        seen.add(value)
+                        combo = (*first[:k], value, *first[k + 1 :])
+                        replace |= checker.check(j * stride, combo, [value])
+    return list(first), replace
+
+
+def _hydra_settings(overrides: list[str]) -> DictConfig:
+    """Hydra's own settings (``hydra.run.dir`` and so on) as this command line sets them."""
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=overrides, return_hydra_config=True)
+    return cfg.hydra
+
+
+def _quoted(path: Path) -> str:
+    """``path`` as a quoted Hydra override value (backslashes before quotes and at the end
+    doubled, quotes escaped)."""
+    text = re.sub(
+        r"(\\*)('|$)", lambda m: m.group(1) * 2 + ("\\'" if m.group(2) else ""), str(path)
+    )
+    return f"'{text}'"
+
+
+def _missing(path: Path) -> list[Path]:
+    """``path`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    while not os.path.lexists(path) and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def _remove_made(folder: Path, own: frozenset[str]) -> None:
+    """Remove a folder this invocation made, if it holds nothing but Hydra's own files."""
+    with signals_deferred(), contextlib.suppress(OSError):
+        for name in own:
+            entry = folder / name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            elif os.path.lexists(entry):
+                entry.unlink()
+        folder.rmdir()
+
+
+def _clean_up(plan: _Plan) -> None:
+    """After a failure: remove the folders this invocation created, if nothing else is in them."""
+    for folder in plan.created:
+        if folder == plan.target:
+            _remove_made(folder, plan.own)
+        else:
+            with signals_deferred(), contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
+    """Check the command line and create the run folder; returns the plan and Hydra's argv."""
+    overrides = [a for a in args if a not in _MULTIRUN]
+    task = [o for o in overrides if not o.startswith(_HYDRA)]
+    hydra_overrides = [o for o in overrides if o.startswith(_HYDRA)]
+    try:
+        if multirun:
+            job0, replace = _check_sweep(task)
+        else:
+            job0, replace = task, compose_config(*task).output.replace
+        settings = _hydra_settings([*job0, *hydra_overrides])
+    except SimInputError as err:
+        _error(str(err))
+    except (HydraException, OmegaConfBaseException) as err:
+        _error(one_line(err))
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    try:
+        target = Path(os.path.abspath(str(OmegaConf.select(settings, key.removeprefix("hydra.")))))
+    except OmegaConfBaseException:
+        return None, args  # a folder only Hydra can resolve (e.g. from job settings): its own way
+    if "${" in str(target):
+        _error(f"{key} {target} holds '${{', which Hydra would read as an interpolation")
+    own = {n for n in (settings.output_subdir, f"{settings.job.name}.log", "cli.log") if n}
+    if multirun:
+        own.add("multirun.yaml")
+    folder = RunFolder(target, replace=replace, own=own)
+    try:
+        folder.check()
+    except RunFolderError as err:
+        message = str(err)
+        if multirun:
+            message = message.replace("run folder", "sweep folder").replace(
+                "hydra.run.dir", "hydra.sweep.dir"
+            )
+        _error(message)
+    created = _missing(target)
+    existed = frozenset(target.iterdir()) if target.is_dir() else frozenset()
+    plan = _Plan(target, created, existed, frozenset(own), multirun)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        _clean_up(plan)
+        where = f" ({err.filename})" if err.filename and str(err.filename) != str(target) else ""
+        _error(f"cannot create run folder {target}: {err.strerror or err}{where}")
+    keep = [a for a in args if not re.match(rf"\+*{re.escape(key)}=", a)]
+    return plan, [*keep, f"{key}={_quoted(target)}"]
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`_Terminated` (in the main thread), so clean-up runs as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(how: str, status: int) -> NoReturn:
+    plan = _PLAN
+    if plan is not None and any(f.committed for f in plan.folders):
+        kept = f"completed runs are kept in {plan.target}, the unfinished one left nothing"
+    elif plan is not None:
+        kept = f"nothing written to {plan.target}"
+    else:
+        kept = "nothing written"
+    print(f"soe-sim: {how}; {kept}", file=sys.stderr)
+    sys.exit(status)
+
+
+HELP_HEADER = """\
+soe-sim: agent-based simulation of state-owned enterprise restructuring
+(Chongqing 2024 三攻坚一盘活: 止损、瘦身、提质、增效).
+
+Runs one scenario (or a sweep with -m) and writes timeseries, groups, entities, events,
+report card, summary.json and charts into the run's own output folder.
+
+Usage: soe-sim [-m] [GROUP=OPTION ...] [KEY=VALUE ...]
+"""
+
+HELP_FOOTER = """\
+Examples:
+  soe-sim                                   # default scenario (Chongqing end-2023 start)
+  soe-sim policy=no_reform months=12        # the counterfactual, scored against the milestones
+  soe-sim population=synthetic population.n_entities=100000 months=36 seed=7
+  soe-sim population=roster population.path=my_roster.csv
+  soe-sim -m 'seed=range(0,20)'             # 20 seeded runs (quote the parentheses in a shell)
+Money is in million yuan. Roster schema: README.md, "Roster files". Hydra's own flags:
+soe-sim --hydra-help.
+"""
+
+
+def help_page() -> str:
+    """``soe-sim --help``: the config groups and their options, then every parameter with its
+    default, kind, unit, range and meaning (from the parameter declarations)."""
+    root = Path(config_dir())
+    groups = sorted(p for p in root.iterdir() if p.is_dir())
+    lines = [HELP_HEADER, "Config groups (GROUP=OPTION):"]
+    for group in groups:
+        options = sorted(f.stem for f in group.glob("*.yaml"))
+        lines.append(f"  {group.name}: {', '.join(options)}")
+    lines += ["", "Parameters (KEY=DEFAULT  (kind unit [range])):", help_text(SimConfig), ""]
+    return "\n".join([*lines, HELP_FOOTER])
+
+
+def run() -> None:
+    """The ``soe-sim`` entry point: the overrides (for ``-m``, every job's) and the run folder are
+    checked first, so bad input gets one line and exit status 2 with nothing written; ``--help``
+    prints :func:`help_page`; other flags go straight to Hydra."""
+    global _PLAN
+    args = sys.argv[1:]
+    if "--help" in args or "-h" in args:
+        with contextlib.suppress(BrokenPipeError):  # `soe-sim --help | head`
+            sys.stdout.write(help_page() + "\n")
+            sys.stdout.flush()
+        return
+    refused = _instantiating(args)
+    if refused is not None:
+        _error(
+            f"'{refused}' would make Hydra instantiate a Python object from the command line; "
+            f"refused (set {ALLOW_INSTANTIATE}=1 to allow it)"
+        )
+    if any(a.startswith("-") and a not in _MULTIRUN for a in args):
+        main()
+        return
+    argv = sys.argv
+    plan = None
+    done = False
+    try:
+        with _sigterm_raises():
+            try:
+                plan, hydra_args = _prepare(args, multirun=any(a in _MULTIRUN for a in args))
+                _PLAN = plan
+                sys.argv = [argv[0], *hydra_args]
+                main()
+                done = True
+            finally:
+                sys.argv = argv
+                if plan is not None and not done:
+                    _clean_up(plan)
+    except KeyboardInterrupt:
+        _interrupted("interrupted (Ctrl-C)", 130)
+    except _Terminated:
+        _interrupted("terminated (SIGTERM)", 143)
+    finally:
+        _PLAN = None
 
 
 if __name__ == "__main__":

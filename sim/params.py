@@ -166,6 +166,8 @@ def walk(cls: type, prefix: str = "") -> Iterator[Parameter]:
 
 
 def _fmt_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list | tuple):

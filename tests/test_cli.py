@@ -109,6 +109,19 @@ def test_help_lists_the_config_groups(tmp_path):
         assert group in proc.stdout
 
 
+def test_help_gives_meaning_unit_and_range_of_every_key(tmp_path):
+    from sim.config import SimConfig
+    from sim.params import walk
+
+    out = soe_sim("--help", cwd=tmp_path).stdout
+    assert "policy.slimming.max_layers=5  (lever layer [1, 30])" in out
+    assert "Deepest management layer allowed (1 = group HQ)" in out
+    assert "economy.interest_rate=0.045  (uncertainty share/yr [0, 1])" in out
+    for p in walk(SimConfig):
+        assert f"\n  {p.path}=" in out, p.path
+    assert "-m 'seed=range(0,20)'" in out  # pastes into a shell as it stands
+
+
 def test_summary_records_a_command_that_reproduces_the_run(tmp_path):
     import shlex
 
