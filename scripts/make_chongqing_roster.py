@@ -3,7 +3,7 @@
 Run ``uv run python scripts/make_chongqing_roster.py`` to rewrite ``sim/data/chongqing_2023.csv``;
 the file is deterministic (fixed seed), so a rerun reproduces it byte for byte.
 
-Targets from ../shared/DOMAIN.md (public sources):
+Targets from docs/sources.md (public sources):
 - 51 key municipal SOE groups, about 2,260 operating legal entities (about 44 a group);
 - loss-making share (亏损面) about 34%, and key-SOE profit about 33.4 bn yuan in 2023 (37.7 bn in
   2024 was +12.8%): calibrated here by nested bisection, ``margin_dispersion`` (outer) for the

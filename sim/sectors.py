@@ -1,8 +1,8 @@
 """Sectors (行业) of SOE business and their economic parameters.
 
 Identifiers are the lowercase names a roster's ``sector`` column must use. The numbers are
-plausible values for Chinese local SOEs where the sources are silent (see DOMAIN.md, "Figures the
-sources do NOT give"); each is documented with its unit and meaning and is a free parameter.
+plausible values for Chinese local SOEs where the sources are silent (docs/sources.md lists the
+figures they do not give); each is documented with its unit and meaning and is a free parameter.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The chongqing_2023 preset reproduces the end-2023 state in DOMAIN.md."""
+"""The chongqing_2023 preset reproduces the end-2023 state in docs/sources.md."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Run from the repository root:
     uv run python experiments/calibration/calibrate.py --check    # check the preset only
 
 From the ``chongqing_2023`` start (end-2023 state), the reform runs January-December 2024 over
-``--seeds`` seeds. Observed (../shared/DOMAIN.md): operating legal entities 2,260 -> 1,069 at city
+``--seeds`` seeds. Observed (docs/sources.md): operating legal entities 2,260 -> 1,069 at city
 level (-52.7%); groups 51 -> 38; assets revitalised 84.82 bn yuan in H1 2024 = 106% of the
 full-year target (taken as 80 bn); key-SOE profit +12.8% (reported, not tuned). The bands a
 calibrated preset must reach on the seed mean are in ``BANDS``. Nothing after 2024 is used.

@@ -1,7 +1,7 @@
 """政企分离 decoupling: government functions move off enterprises (脱钩), under unified supervision.
 
 Implements 政企分离改革攻坚 of the 2024 Chongqing reform (摸清底数、全面"脱钩"、集中统一监管;
-../shared/DOMAIN.md: 22 departments decoupled from 329 enterprises and 41 districts from 747 in
+docs/sources.md: 22 departments decoupled from 329 enterprises and 41 districts from 747 in
 2024). Each month the regulator decouples up to ``per_month`` enterprises that still carry
 government functions, heaviest burden first: the burden (``gov_cost``) moves back to government
 for a one-off transition cost of ``one_off_months`` months of it, paid by the enterprise and

@@ -1,7 +1,7 @@
 """增效 efficiency and 三清: revitalise idle assets, collect receivables, repay debt, clear hazards.
 
 Implements the 增效 line and the 三清 campaign of the 2024 Chongqing SOE reform (清理盘活存量资产、
-清除风险隐患、清收债权清偿债务) and 盘活国有资产 (../shared/DOMAIN.md: 84.82 bn yuan revitalised in
+清除风险隐患、清收债权清偿债务) and 盘活国有资产 (docs/sources.md: 84.82 bn yuan revitalised in
 H1 2024, 106% of the full-year target; in 2023, 25.4 of 56.5 bn came back as cash). All are
 continuous programmes, vectorised over entities, proposing no structural change:
 

@@ -1,7 +1,7 @@
 """止损治亏 loss-cutting: tiered, classified handling of loss-makers.
 
 Implements 分层分类"止损治亏" of the 2024 Chongqing SOE reform (三攻坚一盘活, line
-止损、瘦身、提质、增效; see ../shared/DOMAIN.md and the seed articles) and 处僵治困, zombie
+止损、瘦身、提质、增效; see docs/sources.md) and 处僵治困, zombie
 resolution.
 
 Each month every loss-making subsidiary (negative trailing-twelve-month profit) is classified:

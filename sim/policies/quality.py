@@ -1,6 +1,6 @@
 """提质 quality: optimised restructuring (优化重组) of groups and businesses.
 
-Implements the 提质 line of the 2024 Chongqing SOE reform (三攻坚一盘活; ../shared/DOMAIN.md):
+Implements the 提质 line of the 2024 Chongqing SOE reform (三攻坚一盘活; docs/sources.md):
 strategic restructuring of whole groups (战略性重组), professional integration (专业化整合: like
 businesses move to the group whose core business they are) and the limit of ``max_core`` core
 businesses (主责主业) per group (Chongqing: each group ≤ 3), with non-core businesses divested.

@@ -1,7 +1,7 @@
 """瘦身健体 slimming: fewer management layers (减层级) and fewer legal entities (减数量).
 
 Implements the 瘦身 line of the 2024 Chongqing SOE reform (三攻坚一盘活; 三减: 减层级、减数量) and
-the national 瘦身健体 drive described in ../shared/DOMAIN.md (central SOEs: all groups within 5
+the national 瘦身健体 drive described in docs/sources.md (central SOEs: all groups within 5
 management layers by 2019; 2022 target ≤ 4 management layers).
 
 Each month, in this order, up to ``per_month`` (times the surge intensity) proposals:

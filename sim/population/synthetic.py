@@ -7,8 +7,8 @@ a roster table in the schema of :mod:`sim.population.schema`, parents before chi
 Tree shape: group sizes are lognormal; inside a group, node ``p`` attaches to an earlier node
 ``floor(p * u**attachment_bias)`` (``u`` uniform), so a larger bias makes bushier, shallower trees.
 Each group draws a maximum depth: with probability ``deep_group_share`` from 6..``max_depth``
-(DOMAIN.md: a third of groups deeper than 5 layers), otherwise from ``min_depth``..5; one chain
-reaches that depth and deeper nodes are re-attached at the cap.
+(docs/sources.md: a third of groups deeper than 5 layers), otherwise from ``min_depth``..5; one
+chain reaches that depth and deeper nodes are re-attached at the cap.
 
 Everything else (split of entities by layer, shares of shells, financial dispersion) is not in the
 sources and is a documented free parameter of :class:`sim.config.PopulationConfig`.
