@@ -17,6 +17,7 @@ from sim.config import SimConfig
 from sim.outcomes import OUTCOMES
 from sim.params import parameter_table
 from sim.policies.registry import family_table
+from sim.population.schema import COLUMNS, MAX_ID_LENGTH
 
 
 def outcome_table() -> str:
@@ -27,10 +28,29 @@ def outcome_table() -> str:
     return "\n".join(lines)
 
 
+def roster_table() -> str:
+    """Markdown table of the roster columns: required, unit, allowed range, meaning, default."""
+    lines = ["| column | required | unit | range | meaning | default |", "|---|---|---|---|---|---|"]
+    for c in COLUMNS:
+        rng = f"{c.low:g} to {c.high:g}" if c.low is not None and c.high is not None else ""
+        if c.kind == "id":
+            rng = f"at most {MAX_ID_LENGTH} characters"
+        fallback = f"{c.default:g}" if isinstance(c.default, float) else str(c.default)
+        default = "" if c.required else ROSTER_DEFAULTS.get(c.name, fallback)
+        cells = [f"`{c.name}`", "yes" if c.required else "no", c.unit, rng, c.meaning, default]
+        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+    return "\n".join(lines)
+
+
+ROSTER_DEFAULTS = {"cash": "8% of assets", "core": "true", "status": "operating"}
+"""Defaults of optional roster columns that the schema states as rules rather than values."""
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "rule families": family_table,
     "parameters": lambda: parameter_table(SimConfig),
     "indicators": outcome_table,
+    "roster columns": roster_table,
 }
 """Generated block name -> the function that writes it."""
 
