@@ -30,7 +30,10 @@ def outcome_table() -> str:
 
 def roster_table() -> str:
     """Markdown table of the roster columns: required, unit, allowed range, meaning, default."""
-    lines = ["| column | required | unit | range | meaning | default |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| column | required | unit | range | meaning | default |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in COLUMNS:
         rng = f"{c.low:g} to {c.high:g}" if c.low is not None and c.high is not None else ""
         if c.kind == "id":
