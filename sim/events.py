@@ -2,6 +2,7 @@
 
 Each row is one event: a structural operation (enter, exit, move, merge), a change a rule makes to
 one entity's economics (turnaround, synergy, decouple), a monthly programme total per group
+over the portfolio
 (revitalise, collect, repay, clear_hazards) or the proposals a rule had refused that month
 (deferred). Its flow columns (:data:`FLOW_COLUMNS`) carry every cost, job and cash flow of the
 action, and :meth:`EventLog.record` is the only way the ledger grows, so each ledger total in
@@ -23,7 +24,8 @@ from sim.state import LEDGER_COLUMNS, Ledger
 STRUCTURAL: tuple[str, ...] = ("enter", "exit", "move", "merge")
 """Operations that change the ownership forest; exit and merge end an entity."""
 PROGRAMMES: tuple[str, ...] = ("revitalise", "collect", "repay", "clear_hazards")
-"""Monthly programme totals, one row per group and month (``entity_id`` is the group HQ)."""
+"""Monthly programme totals over the portfolio, one row per programme and month (``entity_id``
+empty)."""
 OPERATIONS: tuple[str, ...] = (
     *STRUCTURAL, "turnaround", "synergy", "decouple", *PROGRAMMES, "deferred",
 )  # fmt: skip

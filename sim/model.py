@@ -555,25 +555,20 @@ class SOEModel(mesa.Model):
         one_off: np.ndarray | None = None,
     ) -> None:
         """A vectorised programme's flows this month, one array over all rows per flow, logged as
-        one ``op`` event per group with non-zero flows (``entity_id`` is the group HQ);
-        ``one_off`` is booked in each row's profit."""
-        st = self.state
-        columns = dict(flows)
+        one ``op`` event with the portfolio totals (``entity_id`` empty); ``one_off`` is booked
+        in each row's profit.
+
+        One row a month rather than one per entity or group keeps the log small at national
+        scale (a million entities would add millions of rows); the per-entity effects are in the
+        state and the entity tables."""
+        totals = {name: float(v.sum()) for name, v in flows.items()}
         if one_off is not None:
             rows = np.flatnonzero(one_off)
             self._book(rows, one_off[rows])
-            columns["one_off"] = one_off
-        totals = {name: np.bincount(st.group, weights=v, minlength=st.n)
-                  for name, v in columns.items()}  # fmt: skip
-        active = np.zeros(st.n, dtype=bool)
-        for t in totals.values():
-            active |= t != 0
-        ids = st.ids
-        for g in np.flatnonzero(active).tolist():
-            self.events.record(
-                month=self.month, date=self.date, op=op, entity_id=ids[g], group_id=ids[g],
-                rule=rule, reason=reason, flows={k: float(t[g]) for k, t in totals.items()},
-            )  # fmt: skip
+            totals["one_off"] = float(one_off[rows].sum())
+        if any(totals.values()):
+            self.events.record(month=self.month, date=self.date, op=op, entity_id="",
+                               rule=rule, reason=reason, flows=totals)  # fmt: skip
 
     def note(self, op: str, row: int, *, rule: str, reason: str) -> None:
         """Log a change to one entity's economics that moves no money."""

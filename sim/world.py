@@ -72,8 +72,8 @@ class World(Protocol):
 
     def programme(self, op: str, *, rule: str, reason: str, flows: Mapping[str, np.ndarray],
                   one_off: np.ndarray | None = None) -> None:  # fmt: skip
-        """A vectorised programme's flows this month (arrays over rows), logged per group;
-        ``one_off`` (per row) is booked in the rows' profit."""
+        """A vectorised programme's flows this month (arrays over rows), logged as one event with
+        the portfolio totals; ``one_off`` (per row) is booked in the rows' profit."""
 
     def note(self, op: str, row: int, *, rule: str, reason: str) -> None:
         """Log a change to one entity's economics that moves no money (e.g. synergy realised)."""
