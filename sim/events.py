@@ -1,10 +1,10 @@
 """The audit log, which is also the ledger: every action with all of its flows.
 
 Each row is one event: a structural operation (enter, exit, move, merge), a change a rule makes to
-one entity's economics (turnaround, synergy, decouple), a monthly programme total over the portfolio (revitalise, collect, repay,
-clear_hazards) or the proposals a rule had refused that month
-(deferred). Its flow columns (:data:`FLOW_COLUMNS`) carry every cost, job and cash flow of the
-action, and :meth:`EventLog.record` is the only way the ledger grows, so each ledger total in
+one entity's economics (turnaround, synergy, decouple), a monthly programme total over the
+portfolio (revitalise, collect, repay, clear_hazards) or the proposals a rule had refused that
+month (deferred). Its flow columns (:data:`FLOW_COLUMNS`) carry every cost, job and cash flow of
+the action, and :meth:`EventLog.record` is the only way the ledger grows, so each ledger total in
 ``timeseries.parquet`` is the sum of its column here (:data:`sim.state.LEDGER_COLUMNS`).
 
 Together with the start roster, the log accounts for every entity that ever existed: an entity
