@@ -18,7 +18,9 @@ and the ids involved. It checks, in this order:
 6. the event log accounts for every row: the start roster's ids followed by the ids of ``enter``
    events, in order, are exactly the state's ids; every dead row has exactly one ``exit`` or
    ``merge`` event (with its fate and month of death), every live row none, and no event names an
-   entity after its fate event.
+   entity after its fate event;
+7. the ledger is the event log: each ledger total equals the sum of its event column (to 1e-9
+   relative), so nothing changed the ledger without logging the action.
 
 Clarity beats speed here: vectorised where cheap, plain loops over agents and events otherwise.
 Call it after every structural operation in tests, or after a rule while debugging one.
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple, NoReturn
 import numpy as np
 
 from sim.events import EVENT_COLUMNS
-from sim.state import FATES, EntityState
+from sim.state import FATES, LEDGER_COLUMNS, EntityState
 
 if TYPE_CHECKING:
     from sim.model import SOEModel
@@ -65,6 +67,16 @@ def check_invariants(model: SOEModel) -> None:
     _check_agents(model, st)
     _check_numbers(st)
     _check_events(model, st)
+    _check_ledger(model)
+
+
+def _check_ledger(model: SOEModel) -> None:
+    for name, column in LEDGER_COLUMNS.items():
+        i = EVENT_COLUMNS.index(column)
+        summed = float(sum(float(row[i]) for row in model.events.rows))  # type: ignore[misc, arg-type]
+        total = float(getattr(model.ledger, name))
+        if abs(summed - total) > 1e-9 * max(1.0, abs(total)):
+            _fail(f"ledger {name} = {total!r} but the events' {column} sum to {summed!r}")
 
 
 # -- 1. sizes ---------------------------------------------------------------------------------

@@ -38,3 +38,15 @@ def test_merges_carry_their_cost_and_job_cuts():
 
 def test_every_ledger_field_has_an_event_column():
     assert set(LEDGER_COLUMNS) == set(Ledger.__dataclass_fields__)
+
+
+def test_the_invariant_checker_catches_a_ledger_changed_without_an_event():
+    from sim.invariants import check_invariants
+    from sim.model import SOEModel
+
+    model = SOEModel(compose_config("months=2", "output.entities=false"))
+    model.run_for(2)
+    check_invariants(model)
+    model.ledger.restructuring_cost += 1.0  # what the engine used to do beside the log
+    with pytest.raises(AssertionError, match="ledger restructuring_cost"):
+        check_invariants(model)
