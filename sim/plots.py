@@ -11,6 +11,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.outcomes import outcome
+
 BN = 1_000.0
 """mn yuan per bn yuan (亿元 x 10)."""
 
@@ -126,9 +128,16 @@ def report_card_figure(card: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def plot_fan(bands_table: pd.DataFrame, ax: Axes, label: str = "") -> Axes:
+def plot_fan(
+    bands_table: pd.DataFrame, ax: Axes, label: str = "", indicator: str | None = None
+) -> Axes:
     """One line per scenario (mean over seeds) with its 5-95% band, from
-    :func:`sim.analysis.bands`."""
+    :func:`sim.analysis.bands`; with ``indicator``, its declared meaning and unit
+    (:mod:`sim.outcomes`) title and label the axes."""
+    if indicator is not None:
+        declared = outcome(indicator)
+        label = label or declared.meaning
+        ax.set_ylabel(declared.unit)
     for i, (scenario, g) in enumerate(bands_table.groupby("scenario", sort=False)):
         dates = _dates(g)
         ax.plot(dates, g["mean"], color=f"C{i}", label=str(scenario))

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
 
     fig = Figure(figsize=(14, 8), layout="constrained")
     for (name, title), ax in zip(FAN, fig.subplots(2, 2).ravel(), strict=True):
-        plot_fan(bands(ts, name), ax, title)
+        plot_fan(bands(ts, name), ax, title, indicator=name)
     fig.suptitle(f"Plans compared over {args.seeds} seeds (mean and 5-95% band)")
     fig.savefig(args.out / "fan.png", dpi=110)
     fig = Figure(figsize=(10, 8), layout="constrained")
