@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_runs import soe_sim
 
 EXPECTED = {
     "config.yaml",
@@ -25,18 +22,6 @@ EXPECTED = {
     "report_card.csv",
     "report_card.png",
 }
-
-
-def soe_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MPLBACKEND": "Agg", "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_run_writes_every_output_and_prints_a_summary(tmp_path):

@@ -17,20 +17,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from cli_runs import soe_sim
 
 SMALL = ("population=synthetic", "population.n_entities=200", "months=2", "output.chart=false")
-
-
-def soe_sim(*args: str, cwd: Path, env: dict[str, str] | None = None):
-    full = {**os.environ, "MPLBACKEND": "Agg", "HYDRA_FULL_ERROR": "0", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *args],
-        cwd=cwd,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def one_error_line(proc: subprocess.CompletedProcess[str], status: int = 2) -> str:
