@@ -86,14 +86,23 @@ class PolicyBase(Validated):
         meaning="false: the counterfactual, every rule family off whatever its own switch "
         "(milestones are still scored)",
     )
-    order: list[str] = field(default_factory=lambda: list(structural_families()))
-    """Priority of the structural rule families for the month's capacity and budget; families
-    not listed follow in registry order (:meth:`effective_order`)."""
+    order: list[str] = param(
+        factory=lambda: list(structural_families()),
+        kind="lever",
+        meaning="Priority of the structural rule families for the month's capacity and budget; "
+        "families not listed follow in registry order",
+    )
     disposal: DisposalParams = field(default_factory=DisposalParams)
     synergy: SynergyParams = field(default_factory=SynergyParams)
     constraints: ConstraintParams = field(default_factory=ConstraintParams)
     surge: SurgeParams = field(default_factory=SurgeParams)
-    milestones: list[Milestone] = field(default_factory=list)
+    milestones: list[Milestone] = param(
+        factory=list,
+        kind="lever",
+        meaning="Targets due at the end of given months (date YYYY-MM, targets by name: "
+        "entities_cut, groups, loss_making_share, losses_cut, max_layer, assets_revitalised, "
+        "decoupled)",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

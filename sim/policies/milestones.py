@@ -10,7 +10,7 @@ works at ``factor`` times its normal rate.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -67,8 +67,12 @@ class Milestone(Validated):
     """Targets due at the end of month ``date`` (YYYY-MM)."""
 
     _section: ClassVar[str] = "policy.milestones"
-    date: str = "2024-12"
-    targets: dict[str, float] = field(default_factory=dict)
+    date: str = param(
+        "2024-12", unit="YYYY-MM", kind="lever", meaning="Month at whose end the targets fall due"
+    )
+    targets: dict[str, float] = param(
+        factory=dict, kind="lever", meaning="Target values by name (see TARGETS)"
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
