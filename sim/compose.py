@@ -31,13 +31,8 @@ def to_sim_config(cfg: DictConfig) -> SimConfig:
     return obj
 
 
-def compose_dict(*overrides: str) -> DictConfig:
-    """The composed (untyped) config for ``overrides``, as Hydra would build it."""
-    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
-
-
 def compose_config(*overrides: str) -> SimConfig:
     """The typed config that ``soe-sim OVERRIDES...`` would run, e.g.
     ``compose_config("policy=no_reform", "months=12")``."""
-    return to_sim_config(compose_dict(*overrides))
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        return to_sim_config(compose(config_name="config", overrides=list(overrides)))

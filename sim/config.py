@@ -1,7 +1,7 @@
 """Typed configuration of one simulation run.
 
 These are plain ``kw_only`` dataclasses: the model, notebooks and tests build them directly; the
-command-line layer (:mod:`sim.cli`) registers them with Hydra as structured-config schemas, so an
+composition layer (:mod:`sim.compose`) registers them with Hydra as structured-config schemas, so an
 unknown key or a wrong type is refused by OmegaConf before the run, and the range checks in
 ``__post_init__`` refuse out-of-range values with one message naming the key.
 """

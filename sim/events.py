@@ -20,16 +20,6 @@ import pandas as pd
 
 from sim.state import LEDGER_COLUMNS, Ledger
 
-STRUCTURAL: tuple[str, ...] = ("enter", "exit", "move", "merge")
-"""Operations that change the ownership forest; exit and merge end an entity."""
-PROGRAMMES: tuple[str, ...] = ("revitalise", "collect", "repay", "clear_hazards")
-"""Monthly programme totals over the portfolio, one row per programme and month (``entity_id``
-empty)."""
-OPERATIONS: tuple[str, ...] = (
-    *STRUCTURAL, "turnaround", "synergy", "decouple", *PROGRAMMES, "deferred",
-)  # fmt: skip
-"""All operations; after the structural ones, those that change economics, not the forest."""
-
 TEXT_COLUMNS: tuple[str, ...] = (
     "date", "op", "entity_id", "target_id", "group_id", "new_group_id", "rule", "reason", "fate",
 )  # fmt: skip
@@ -76,8 +66,9 @@ class EventLog:
     ) -> None:
         """Append one event and add its flows (named by :data:`FLOW_COLUMNS`) to the ledger."""
         values = list(_ZERO_FLOWS)
-        for name, amount in (flows or {}).items():
-            values[_FLOW_INDEX[name]] = float(amount)
+        for name, raw in (flows or {}).items():
+            amount = float(raw)
+            values[_FLOW_INDEX[name]] = amount
             ledger_name = _LEDGER_OF.get(name)
             if ledger_name is not None:
                 setattr(self.ledger, ledger_name, getattr(self.ledger, ledger_name) + amount)

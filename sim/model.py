@@ -487,7 +487,9 @@ class SOEModel(mesa.Model):
         liquidation surplus) and pays ``cost`` (severance, fees); the difference to the entity's
         equity is booked in the parent's profit. ``jobs`` counts the employees affected. Its
         subsidiaries are first moved up to its parent. A group headquarters can exit only once it
-        has no subsidiaries. The event is written after all of this, before the row is retired.
+        has no subsidiaries; it has no parent, so its proceeds and costs go to or come from its
+        owner (the state), outside the portfolio, and are logged (and in the ledger) all the
+        same. The event is written after all of this, before the row is retired.
         """
         if fate not in FATES[2:]:
             raise StructureError(f"unknown exit fate {fate!r}; expected one of {FATES[2:]}")

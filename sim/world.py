@@ -1,9 +1,11 @@
-"""The narrow world a rule sees: state, ledger, clock, structural operations and the event log.
+"""The narrow world a rule sees: state, ledger, clock and the operations that write the event log.
 
 Rules read the per-entity arrays and *propose*; the engine admits proposals and applies them
-through the operations below, each of which writes one event carrying all of its flows, after all
-of its effects. :class:`sim.model.SOEModel` implements this protocol; mypy checks that rules use
-nothing else of the model. No operation calls back into the policy.
+through the operations below. Each operation logs its action as one event carrying all of its
+flows, after all of its effects (an exit or a merge first logs the ``move`` of each subsidiary it
+hands on; a programme whose flows are all zero logs nothing). :class:`sim.model.SOEModel`
+implements this protocol; mypy checks that rules use nothing else of the model. No operation
+calls back into the policy.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class World(Protocol):
 
     @property
     def ledger(self) -> Ledger:
-        """Cumulative flows so far (read only: the event log adds to it)."""
+        """Cumulative flows so far. Rules only read it: the event log adds to it, and
+        :func:`sim.invariants.check_invariants` catches any other change."""
 
     @property
     def month(self) -> int:
@@ -40,7 +43,7 @@ class World(Protocol):
 
     pending_entries: EntrySpec | None
     """New subsidiaries the economy proposed this month, founded after the policy stage; a rule
-    may narrow them (严控新设)."""
+    may only narrow them (严控新设), with :meth:`sim.economy.EntrySpec.where`."""
 
     def set_soft_budget(self, share: float) -> None:
         """Harden (or soften) the soft budget constraint from now on."""

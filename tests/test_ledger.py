@@ -50,3 +50,45 @@ def test_the_invariant_checker_catches_a_ledger_changed_without_an_event():
     model.ledger.restructuring_cost += 1.0  # what the engine used to do beside the log
     with pytest.raises(AssertionError, match="ledger restructuring_cost"):
         check_invariants(model)
+
+
+def test_a_merge_charges_the_absorber_once_and_logs_exactly_that():
+    """The engine used to cut staff and cash after the merge event was written at cost 0."""
+    from worlds import entity, world
+
+    m = world([entity("HQ"), entity("A", "HQ", cash=20.0), entity("B", "HQ", employees=10)])
+    a, b = m.row_of("A"), m.row_of("B")
+    st = m.state
+    before = {c: float(getattr(st, c)[a] + getattr(st, c)[b]) for c in ("cash", "assets", "profit")}
+    staff = int(st.employees[a] + st.employees[b])
+    m.merge(b, a, rule="test", reason="absorbed", cost=2.0, jobs=3)
+    assert st.cash[a] == pytest.approx(before["cash"] - 2.0)
+    assert st.assets[a] == pytest.approx(before["assets"] - 2.0)
+    assert int(st.employees[a]) == staff - 3
+    assert st.profit[a] == pytest.approx(before["profit"] - 2.0)  # the cost booked once
+    ev = m.events.to_frame().query("op == 'merge'").iloc[0]
+    assert (ev.cost, ev.jobs_affected, ev.one_off) == (2.0, 3.0, -2.0)
+    assert ev.assets == pytest.approx(100.0)  # the absorbed entity's last balance sheet
+    ledger = m.ledger
+    assert (ledger.restructuring_cost, ledger.jobs_affected, ledger.one_off_results) == (
+        2.0, 3.0, -2.0,
+    )  # fmt: skip
+
+
+def test_an_exit_pays_the_parent_and_books_the_difference_to_equity_once():
+    from worlds import entity, world
+
+    m = world([entity("HQ", cash=30.0), entity("S", "HQ", assets=100.0, liabilities=60.0)])
+    hq, s = m.row_of("HQ"), m.row_of("S")
+    st = m.state
+    cash0, assets0, profit0 = float(st.cash[hq]), float(st.assets[hq]), float(st.profit[hq])
+    m.exit(s, fate="closed", rule="test", reason="closed", proceeds=5.0, cost=1.5,
+           creditor_loss=7.0, jobs=10)  # fmt: skip
+    assert st.cash[hq] == pytest.approx(cash0 + 3.5)
+    assert st.assets[hq] == pytest.approx(assets0 + 3.5)
+    assert st.profit[hq] - profit0 == pytest.approx(5.0 - 1.5 - 40.0)  # proceeds-cost-equity
+    ev = m.events.to_frame().query("op == 'exit'").iloc[0]
+    assert (ev.proceeds, ev.cost, ev.creditor_loss, ev.jobs_affected) == (5.0, 1.5, 7.0, 10.0)
+    assert ev.one_off == pytest.approx(-36.5)
+    assert m.ledger.one_off_results == pytest.approx(-36.5)
+    assert m.ledger.creditor_losses == 7.0

@@ -31,19 +31,25 @@ def test_every_timeseries_and_group_column_is_declared(result):
 
 def test_targets_read_their_direction_from_the_declaration():
     for name, target in TARGETS.items():
-        declared = OUTCOMES[target.indicator]
-        assert declared.sense is not None, name
-        assert target.sense == ("at_least" if declared.sense == "higher" else "at_most")
-    assert TARGETS["groups"].sense == "at_most" and TARGETS["entities_cut"].sense == "at_least"
+        assert OUTCOMES[target.indicator].sense is not None, name
+    senses = {name: t.sense for name, t in TARGETS.items()}
+    assert senses == {
+        "entities_cut": "at_least", "groups": "at_most", "loss_making_share": "at_most",
+        "losses_cut": "at_least", "max_layer": "at_most", "assets_revitalised": "at_least",
+        "decoupled": "at_least",
+    }  # fmt: skip
 
 
 def test_paired_comparison_takes_better_from_the_declaration():
+    """Zombies: lower is better; equity: higher is better. Plan b has fewer zombies and less
+    equity in all three seeds, so it is better on the first and worse on the second."""
     ts = pd.DataFrame({
-        "scenario": ["a", "a", "b", "b"], "seed": [0, 1, 0, 1], "date": ["2024-12"] * 4,
-        "zombies": [10.0, 10.0, 8.0, 12.0], "equity": [1.0, 1.0, 2.0, 0.5],
+        "scenario": ["a"] * 3 + ["b"] * 3, "seed": [0, 1, 2] * 2, "date": ["2024-12"] * 6,
+        "zombies": [10.0, 10.0, 10.0, 8.0, 9.0, 7.0], "equity": [5.0, 5.0, 5.0, 4.0, 3.0, 4.5],
     })  # fmt: skip
     out = paired_comparison(ts, "a", "2024-12", ["zombies", "equity"]).set_index("indicator")
-    assert out.loc["zombies", "chance_better"] == 0.5  # fewer zombies in seed 0 only
-    assert out.loc["equity", "chance_better"] == 0.5
+    assert out.loc["zombies", "chance_better"] == 1.0
+    assert out.loc["equity", "chance_better"] == 0.0
+    assert out.loc["zombies", "mean_diff"] == pytest.approx(-2.0)
     with pytest.raises(ValueError, match="no better direction"):
         paired_comparison(ts.assign(assets=1.0), "a", "2024-12", ["assets"])

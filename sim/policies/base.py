@@ -17,13 +17,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
 from sim.params import Validated
 
 if TYPE_CHECKING:
+    from sim.policies.config import PolicyBase
+    from sim.policies.dispositions import DisposalParams
     from sim.world import World
 
 ActionKind = Literal["close", "transfer_out", "deregister", "merge", "move"]
@@ -111,11 +113,12 @@ class Rule(ABC):
     params_class: ClassVar[type[RuleParams]]
     implements: ClassVar[str]
 
-    def __init__(self, params: RuleParams, policy: Any) -> None:
+    def __init__(self, params: RuleParams, policy: PolicyBase) -> None:
         """``policy`` is the whole :class:`sim.policies.config.PolicyConfig`, for the sections
-        rules share (``disposal``, ``synergy``)."""
+        rules share (``disposal``: the prices and costs of every disposition)."""
         self.params = params
         self.policy = policy
+        self.disposal: DisposalParams = policy.disposal
 
     @abstractmethod
     def step(self, world: World, ctx: Context) -> Iterator[Action]:

@@ -228,10 +228,8 @@ class Efficiency(Rule):
         np.subtract.at(st.assets, parents, pay)
         st.liabilities[rows] -= pay
         st.intra_loan[rows] += pay
-        paid = np.zeros(st.n)
-        paid[rows] = pay
         world.programme(
             "clear_hazards", rule=self.family,
             reason="high-risk subsidiaries' debt paid down by parents (清除风险隐患)",
-            flows={"hazards_cleared": paid},
+            flows={"hazards_cleared": pay},
         )  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.base import Action, Budget, Context, Rule
+from sim.policies.base import Action, Budget, Context
 from sim.policies.config import PolicyConfig
 from sim.policies.milestones import Milestone, surge_intensity
 from sim.policies.registry import families
@@ -46,11 +46,6 @@ class Policy:
     def active(self) -> bool:
         """Whether any rule is switched on."""
         return bool(self.programmes or self.structural)
-
-    @property
-    def rules(self) -> list[Rule]:
-        """The enabled rules in the order they run."""
-        return [*self.programmes, *self.structural]
 
     def step(self, world: World) -> None:
         """Run this month's rules."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from sim.policies.base import Action, Context, Rule, RuleParams, quota
 from sim.sectors import N_SECTORS
 
 if TYPE_CHECKING:
+    from sim.policies.config import PolicyBase
     from sim.world import World
 
 
@@ -110,9 +111,8 @@ class LossCutting(Rule):
     implements = "分层分类“止损治亏”; 处僵治困 (Chongqing 三攻坚一盘活, 2024)"
     params: LossCuttingParams
 
-    def __init__(self, params: LossCuttingParams, policy: Any) -> None:
+    def __init__(self, params: LossCuttingParams, policy: PolicyBase) -> None:
         super().__init__(params, policy)
-        self.disposal: dispositions.DisposalParams = policy.disposal
         self.due: dict[int, tuple[int, bool]] = {}
         """Turnarounds under way: row -> (month the outcome is known, succeeds)."""
         self.tried: set[int] = set()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -113,10 +113,6 @@ class Quality(Rule):
     params_class = QualityParams
     implements = "优化重组: 战略性重组、专业化整合, 主业≤3 (Chongqing 三攻坚一盘活, 2024)"
     params: QualityParams
-
-    def __init__(self, params: QualityParams, policy: Any) -> None:
-        super().__init__(params, policy)
-        self.disposal: dispositions.DisposalParams = policy.disposal
 
     def step(self, world: World, ctx: Context) -> Iterator[Action]:
         p = self.params

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -102,10 +102,6 @@ class Slimming(Rule):
     params_class = SlimmingParams
     implements = "瘦身健体: 减层级、减数量 (Chongqing 三攻坚一盘活, 2024; 三清三减三增)"
     params: SlimmingParams
-
-    def __init__(self, params: SlimmingParams, policy: Any) -> None:
-        super().__init__(params, policy)
-        self.disposal: dispositions.DisposalParams = policy.disposal
 
     def step(self, world: World, ctx: Context) -> Iterator[Action]:
         pending = world.pending_entries
