@@ -60,7 +60,12 @@ TARGET_MONTHS = 36
 
 VARIANTS = {
     "default": {},
-    "no-entry-exit": {"entry_rate": 0.0, "bankruptcy_hazard": 0.0},
+    "no-entry-exit": {
+        "entry_rate": 0.0,
+        "bankruptcy_hazard": 0.0,
+        "zombie_exit_rate": 0.0,
+        "zombie_recovery_rate": 0.0,
+    },
 }
 
 

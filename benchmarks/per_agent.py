@@ -11,16 +11,21 @@ operating cost, overhead, interest, government-function cost, profit, cash and a
 history ring, the EWMs, the soft budget constraint (parents cover ``soft_budget`` of a child's
 shortfall with an intra-group loan, the rest and any HQ shortfall is borrowed externally),
 ``since_support`` and the zombie flags. There are no entries, exits or other structural changes,
-and no restructuring policy: compare it with ``entry_rate=0``, ``bankruptcy_hazard=0`` and the
+and no restructuring policy: compare it with ``entry_rate=0``, ``bankruptcy_hazard=0``, no
+unaided zombie fates (``zombie_exit_rate=0``, ``zombie_recovery_rate=0``) and the
 policy ``none``.
 
-Random numbers are drawn in the same order from the same generators as the vectorised core
-(copies of the source model's ``Economy.demand_rng`` and ``Economy.rng``, which may be one
-generator): per month one ``standard_normal()`` and ``standard_normal(N_SECTORS)`` for the
-sectors, then ``standard_normal(n)`` for the entities (agent ``i`` uses element ``i``, its row).
-Per-entity results therefore agree with :class:`sim.model.SOEModel` up to floating-point rounding
-(``math.exp`` and ``numpy.exp`` may differ in the last bit); ``tests/test_per_agent_equivalence.py``
-checks this.
+Random numbers are those of the vectorised core. Sector demand is drawn in the same order from
+a copy of the source model's ``Economy.demand_rng``: per month one ``standard_normal()`` and
+``standard_normal(N_SECTORS)``. Entity shocks are keyed (:mod:`sim.rand`): each agent holds its
+entity ``key`` and its innovation in month ``t`` is ``sim.rand.normal(seed, STREAM_IDIO, key,
+t)``, a pure function of the run seed, the key and the month; the model evaluates it once a month
+for all the agents' keys (one vectorised call, as the core does) and each agent reads its own.
+Volumes are mean-preserving as in the core: the log shocks less half their variance this month,
+``sigma**2 * (1 - rho**(2 age))`` for an AR(1) started at 0 (per sector since month 0; for the
+entity shock since the agent's birth month). Per-entity results therefore agree with
+:class:`sim.model.SOEModel` up to floating-point rounding (``math.exp`` and ``numpy.exp`` may
+differ in the last bit); ``tests/test_per_agent_equivalence.py`` checks this.
 
 Each month the model also records a handful of portfolio totals (one more pass over the agents),
 a lighter version of the monthly metrics the vectorised model records, so neither side skips
@@ -37,6 +42,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim import rand
 from sim.config import SimConfig
 from sim.model import SOEModel
 from sim.sectors import N_SECTORS, sector_array
@@ -59,7 +65,9 @@ STATE_FIELDS: tuple[str, ...] = (
     "ebit_ewm",
     "interest_ewm",
     "since_support",
+    "loss_months",
     "zombie",
+    "profit_ytd",
 )
 """Per-entity attributes that change month by month (and that :meth:`PerAgentModel.arrays`
 exports in the vectorised state's row order)."""
@@ -87,7 +95,11 @@ class PerAgentEntity(mesa.Agent):
     def __init__(self, model: PerAgentModel, row: int, values: dict[str, Any]) -> None:
         super().__init__(model)
         self.row = row
-        """Row of this entity in the vectorised state (and index into the entity shocks)."""
+        """Row of this entity in the vectorised state (and index into the monthly shocks)."""
+        self.key: int = values["key"]
+        """Entity key: its shocks are ``sim.rand.normal(seed, STREAM_IDIO, key, month)``."""
+        self.born: int = values["born"]
+        """Month of entry (0 for the initial population): the entity shock is 0 then."""
         self.parent: PerAgentEntity | None = None
         self.layer: int = values["layer"]
         self.sector: int = values["sector"]
@@ -114,7 +126,11 @@ class PerAgentEntity(mesa.Agent):
         self.ebit_ewm: float = values["ebit_ewm"]
         self.interest_ewm: float = values["interest_ewm"]
         self.since_support: int = values["since_support"]
+        self.loss_months: int = values["loss_months"]
+        self.operating: bool = values["status"] == 0
         self.zombie: bool = values["zombie"]
+        self.profit_ytd: float = values["profit_ytd"]
+        """Profit since January (the loss-making share is read off it, as reported)."""
         self.profit_hist: list[float] = values["profit_hist"]
         """Monthly profits; slot ``month % HISTORY_MONTHS`` is the newest."""
 
@@ -124,7 +140,11 @@ class PerAgentEntity(mesa.Agent):
         self.idio = m.idio_rho * self.idio + m.idio_scale * m.eta[self.row]
         if m.productivity_factor != 1.0:
             self.productivity *= m.productivity_factor
-        volume = self.revenue_base * math.exp(m.demand_now[self.sector] + self.idio)
+        # mean-preserving: less half the variance of each shock at its age
+        log_volume = m.log_demand_now[self.sector] + self.idio
+        if m.idio_half_var:
+            log_volume -= m.idio_half_var[m.month_now - self.born]
+        volume = self.revenue_base * math.exp(log_volume)
         revenue = volume * self.productivity
         opcost = self.fixed_cost + self.var_cost_ratio * volume
         overhead = m.overhead_fixed + m.layer_overhead * (self.layer - 1) * revenue
@@ -171,10 +191,14 @@ class PerAgentEntity(mesa.Agent):
         self.profit_ewm += alpha * (self.profit - self.profit_ewm)
         self.ebit_ewm += alpha * (self.ebit - self.ebit_ewm)
         self.interest_ewm += alpha * (self.interest - self.interest_ewm)
+        self.loss_months = self.loss_months + 1 if self.profit_ewm < 0.0 else 0
+        self.profit_ytd = (0.0 if m.january else self.profit_ytd) + self.profit
         self.zombie = (
-            self.profit_ewm < 0.0
+            self.operating
+            and self.profit_ewm < 0.0
             and self.ebit_ewm < self.interest_ewm
             and self.since_support < m.zombie_window
+            and self.loss_months >= m.zombie_loss_months
         )
 
 
@@ -203,17 +227,17 @@ class PerAgentModel(mesa.Model):
             raise ValueError("the per-agent model supports only populations without exits")
         econ = config.economy
         self.config = config
-        # copies of the source's generators: entity shocks, and sector shocks if drawn separately
-        self.econ_rng: np.random.Generator = copy.deepcopy(source.economy.rng)
-        demand_rng = getattr(source.economy, "demand_rng", source.economy.rng)
-        self.demand_rng: np.random.Generator = (
-            self.econ_rng if demand_rng is source.economy.rng else copy.deepcopy(demand_rng)
-        )
+        # a copy of the source's sector demand generator; entity shocks are keyed (sim.rand)
+        self.demand_rng: np.random.Generator = copy.deepcopy(source.economy.demand_rng)
+        self.seed = config.seed
+        self.month_offset = source.month
+        """Months the source model had simulated when copied (the Mesa clock restarts at 0)."""
         self.demand = source.economy.demand.copy()
         self.sector_vol = sector_array("demand_vol") * econ.demand_vol_scale
         # constants the agents read
         self.idio_rho = econ.idio_persistence
         self.idio_scale = float(np.sqrt(1 - self.idio_rho**2) * econ.idio_vol)
+        self.idio_vol = econ.idio_vol
         self.productivity_factor = (
             (1.0 + econ.productivity_growth) ** (1.0 / 12.0) if econ.productivity_growth else 1.0
         )
@@ -224,9 +248,16 @@ class PerAgentModel(mesa.Model):
         self.soft_budget = getattr(source.economy, "soft_budget", econ.soft_budget)
         self.alpha = 1.0 / econ.zombie_window
         self.zombie_window = econ.zombie_window
+        self.zombie_loss_months = 12 * econ.zombie_loss_years
         # per-month inputs, set by step()
         self.hist_slot = 0
-        self.demand_now: list[float] = self.demand.tolist()
+        self.month_now = self.month
+        self.january = False
+        """Whether the month being simulated is a January (year-to-date profit restarts)."""
+        self.log_demand_now: list[float] = self.demand.tolist()
+        """Sector log demand less half its variance, this month."""
+        self.idio_half_var: list[float] = []
+        """Half the variance of an entity shock by age in months (empty when it has none)."""
         self.eta: list[float] = []
 
         n = st.n
@@ -239,6 +270,9 @@ class PerAgentModel(mesa.Model):
                 "var_cost_ratio",
                 "fixed_cost",
                 "gov_cost",
+                "key",
+                "born",
+                "status",
                 *STATE_FIELDS,
             )
         }
@@ -255,13 +289,16 @@ class PerAgentModel(mesa.Model):
         for agent in self.entities:
             by_layer.setdefault(agent.layer, []).append(agent)
         self.layers_deepest_first = [by_layer[k] for k in sorted(by_layer, reverse=True)]
+        self.keys = np.array([a.key for a in self.entities], dtype=np.uint64)
+        """The agents' keys, in the order of ``entities`` (for the monthly keyed draw)."""
         self._timeseries: list[dict[str, float]] = []
         self._record()
 
     @property
     def month(self) -> int:
-        """Months simulated so far (the Mesa clock)."""
-        return int(self.time)
+        """Months simulated so far, counting the source model's (the Mesa clock plus
+        ``month_offset``)."""
+        return self.month_offset + int(self.time)
 
     def step(self) -> None:
         """One month: shocks, every agent's profit and loss, the soft budget, the indicators."""
@@ -273,9 +310,20 @@ class PerAgentModel(mesa.Model):
             np.sqrt(econ.demand_correlation) * common + np.sqrt(1 - econ.demand_correlation) * own
         )
         self.demand = rho * self.demand + np.sqrt(1 - rho**2) * self.sector_vol * shock
-        self.demand_now = self.demand.tolist()
-        self.eta = self.econ_rng.standard_normal(len(self.entities)).tolist()
-        self.hist_slot = self.month % HISTORY_MONTHS
+        month = self.month
+        demand_half_var = 0.5 * self.sector_vol**2 * (1.0 - rho ** (2 * month))
+        self.log_demand_now = (self.demand - demand_half_var).tolist()
+        rho_i = self.idio_rho
+        self.idio_half_var = (
+            [0.5 * self.idio_vol**2 * (1.0 - rho_i ** (2.0 * age)) for age in range(month + 1)]
+            if self.idio_vol
+            else []
+        )
+        self.eta = rand.normal(self.seed, rand.STREAM_IDIO, self.keys, month).tolist()
+        self.hist_slot = month % HISTORY_MONTHS
+        self.month_now = month
+        start = self.config.start_date
+        self.january = (start.month - 1 + month - 1) % 12 == 0
 
         self.agents.do("step")
         for layer in self.layers_deepest_first:
@@ -286,13 +334,14 @@ class PerAgentModel(mesa.Model):
 
     def _record(self) -> None:
         revenue = profit = ttm_total = assets = liabilities = support = 0.0
-        losers = zombies = 0
+        losers = zombies = operating = 0
         for a in self.entities:
             revenue += a.revenue
             profit += a.profit
             ttm = sum(a.profit_hist)
             ttm_total += ttm
-            losers += ttm < 0.0
+            operating += a.operating
+            losers += a.operating and a.profit_ytd < 0.0
             assets += a.assets
             liabilities += a.liabilities
             zombies += a.zombie
@@ -308,7 +357,7 @@ class PerAgentModel(mesa.Model):
                 "assets": assets,
                 "liabilities": liabilities,
                 "equity": assets - liabilities,
-                "loss_making_share": losers / n if n else 0.0,
+                "loss_making_share": losers / operating if operating else 0.0,
                 "zombies": float(zombies),
                 "support": support,
             }

@@ -20,7 +20,8 @@ from sim.policies.config import PolicyConfig
 SYNTHETIC_ONLY: frozenset[str] = frozenset({
     "n_entities", "n_groups", "entities_per_group", "max_depth", "min_depth", "deep_group_share",
     "attachment_bias", "group_size_sigma", "mean_assets", "core_share", "shell_share",
-    "dormant_share", "gov_function_share", "idle_share", "intra_loan_share", "margin_shift",
+    "dormant_share", "zombie_share", "gov_function_share", "idle_share", "intra_loan_share",
+    "margin_shift",
     "margin_dispersion", "debt_shift",
 })  # fmt: skip
 """PopulationConfig fields that only the synthetic generator reads."""
@@ -135,7 +136,7 @@ class PopulationConfig(_Validated):
         kind="uncertainty",
         low=0.0,
         high=1.0,
-        meaning="Share of subsidiaries that are shells (空壳)",
+        meaning="Shells (空壳) as a share of all entities (drawn among the subsidiaries)",
     )
     dormant_share: float = param(
         0.04,
@@ -143,7 +144,16 @@ class PopulationConfig(_Validated):
         kind="uncertainty",
         low=0.0,
         high=1.0,
-        meaning="Share of subsidiaries that are dormant (休眠)",
+        meaning="Dormant entities (休眠) as a share of all entities (drawn among the subsidiaries)",
+    )
+    zombie_share: float = param(
+        0.1,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=0.5,
+        meaning="Share of operating subsidiaries that are zombies at the start: the weakest "
+        "margins, loss-making for 3+ years and supported last year (sim.zombies)",
     )
     gov_function_share: float = param(
         0.12,
@@ -380,13 +390,49 @@ class EconomyConfig(_Validated):
         meaning="Months of look-back for support received and for the smoothed profit behind "
         "zombie status",
     )
+    zombie_loss_years: int = param(
+        3,
+        unit="years",
+        kind="setting",
+        low=0,
+        high=20,
+        meaning="Years of consecutive losses before a supported entity that cannot cover its "
+        "interest counts as a zombie (State Council 2015: 持续亏损三年以上)",
+    )
+    zombie_recovery_rate: float = param(
+        0.14,
+        unit="share/yr",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Annual chance that a zombie restructures its costs with its creditors and "
+        "recovers, unaided by the reform (IMF 2017, BIS 2020: docs/sources.md)",
+    )
+    zombie_recovery_max_cut: float = param(
+        0.3,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Largest share of its operating cost a recovering zombie can cut",
+    )
+    zombie_exit_rate: float = param(
+        0.06,
+        unit="share/yr",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Annual chance that creditors force a zombie out, at the economy's soft budget; "
+        "scales with 1 - soft_budget when a policy hardens it (IMF 2017, BIS 2020)",
+    )
     productivity_growth: float = param(
         0.0,
         unit="share/yr",
         kind="uncertainty",
         low=-0.5,
         high=0.5,
-        meaning="Productivity growth of every entity",
+        meaning="Declared productivity trend of every entity, the economy's only trend (demand "
+        "shocks are mean-preserving); 0 by default: no trend",
     )
 
 

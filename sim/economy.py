@@ -18,6 +18,27 @@ One call of :meth:`Economy.step` is one month:
 6. entry: new subsidiaries appear at ``entry_rate`` a year, founded by solvent operating entities.
 
 Structural changes (5, 6) are *proposed* here and applied by the model's structural operations.
+
+Random numbers. Sector demand draws from its own sequential generator (``demand_rng``), which
+nothing state-dependent touches, so every plan run with the same seed faces the same macro path.
+Per-entity draws are keyed (:mod:`sim.rand`): the entity shock's innovation and the market-exit
+draw are pure functions of (run seed, stream, entity key, month), so an entity that exists under
+two plans gets the same numbers under both, whatever else the plans did to the population
+(common random numbers entity by entity). Entry draws (how many subsidiaries are founded, by
+whom, their size and sector) stay on the sequential generator ``rng``: they are draws about the
+portfolio, not shocks to an existing entity, and a new entity's own shocks are keyed by its key.
+
+Mean-preserving shocks. The monthly volume is ``revenue_base * exp(d + e - (V_d + V_e) / 2)``
+with ``d`` the sector's log demand, ``e`` the entity shock and ``V_d``, ``V_e`` their variances
+this month, so its expectation is ``revenue_base`` in every month and the economy has no trend
+but the declared one (``productivity_growth``, 0 by default). Both shocks are AR(1) processes
+started at 0 (sector demand at month 0, an entity's shock at its birth month) with innovations
+scaled so that the stationary standard deviation is ``sigma``; after ``t`` innovations the
+variance is exactly ``sigma**2 * (1 - rho**(2 t))``, which is what is used (per sector for
+demand; by the entity's age for its own shock), not the stationary ``sigma**2``. An entity that
+absorbed another in a merger carries the revenue-weighted mean of the two shocks, whose variance
+is somewhat smaller: its correction is then slightly too large (a bias of at most half the
+entity shock's variance, 0.7% of volume at the defaults, on merged entities only).
 """
 
 from __future__ import annotations
@@ -27,6 +48,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import rand, zombies
 from sim.sectors import MAX_MARGIN, N_SECTORS, sector_array
 from sim.state import HISTORY_MONTHS, EntityState
 
@@ -70,7 +92,8 @@ def monthly_costs(
 
 
 def neutral_profit(state: EntityState, econ: EconomyConfig) -> np.ndarray:
-    """Monthly profit of every entity at neutral demand (no sector or entity shock), mn yuan.
+    """Monthly profit of every entity at neutral demand (volume ``revenue_base``, the expected
+    volume under the mean-preserving shocks), mn yuan.
 
     A loss-maker whose neutral profit is positive is losing money because of the cycle only.
     """
@@ -88,12 +111,18 @@ class Economy:
         econ: EconomyConfig,
         rng: np.random.Generator,
         demand_rng: np.random.Generator | None = None,
+        *,
+        seed: int,
     ) -> None:
         self.cfg = econ
         self.rng = rng
-        """Entity-level draws: entity shocks, market exits, entries."""
+        """Sequential draws about the portfolio: entries (how many, by whom, their profile)."""
         self.demand_rng = demand_rng if demand_rng is not None else rng
         """Sector demand draws only, so the macro path is the same under every policy."""
+        self.seed = int(seed)
+        """The run seed, behind the keyed per-entity draws (:mod:`sim.rand`)."""
+        self.month = 0
+        """The month last stepped (0 before the first), for the keyed exit draws."""
         self.soft_budget = econ.soft_budget
         """Share of subsidiaries' shortfalls parents cover; a policy may harden it (lower it)."""
         self.demand = np.zeros(N_SECTORS)
@@ -140,24 +169,45 @@ class Economy:
         state.interest_ewm[rows] = interest
 
     # -- one month ----------------------------------------------------------------------------
+    def demand_half_variance(self, month: int) -> np.ndarray:
+        """Half the variance of each sector's log demand in ``month`` (AR(1) from 0 at month 0)."""
+        rho = self.cfg.demand_persistence
+        return 0.5 * self._sector_vol**2 * (1.0 - rho ** (2 * month))
+
+    def idio_half_variance(self, month: int) -> np.ndarray:
+        """Half the variance of an entity shock by age (months since birth, 0 .. ``month``)."""
+        rho, sigma = self.cfg.idio_persistence, self.cfg.idio_vol
+        return 0.5 * sigma**2 * (1.0 - rho ** (2.0 * np.arange(month + 1)))
+
     def step(self, state: EntityState, month: int) -> None:
-        """Advance demand, book the month's profit and loss, apply the soft budget constraint."""
-        cfg, rng = self.cfg, self.rng
+        """Advance demand, book the month's profit and loss, apply the soft budget constraint.
+
+        ``month``: the month simulated, 1 for the first; demand is 0 at month 0 and an entity's
+        shock at its birth month (``state.born``), which the mean-preserving correction uses."""
+        cfg = self.cfg
+        self.month = month
         common = self.demand_rng.standard_normal()
         own = self.demand_rng.standard_normal(N_SECTORS)
         rho = cfg.demand_persistence
         shock = np.sqrt(cfg.demand_correlation) * common + np.sqrt(1 - cfg.demand_correlation) * own
         self.demand = rho * self.demand + np.sqrt(1 - rho**2) * self._sector_vol * shock
         rho_i = cfg.idio_persistence
-        eta = rng.standard_normal(state.n)
-        state.idio[:] = rho_i * state.idio + np.sqrt(1 - rho_i**2) * cfg.idio_vol * eta
+        eta = rand.normal(self.seed, rand.STREAM_IDIO, state.key, month)
+        eta *= np.sqrt(1 - rho_i**2) * cfg.idio_vol
+        state.idio *= rho_i
+        state.idio += eta
+        del eta
 
         if cfg.productivity_growth:
             state.productivity *= (1.0 + cfg.productivity_growth) ** (1.0 / 12.0)
         # Written in place into the state's flow columns: at a million entities every temporary
         # array is 8 MB. The formulas are those of monthly_costs.
         dead = ~state.alive
-        volume = np.add(self.demand[state.sector], state.idio)
+        # log volume: the shocks less half their variance, so the volume's mean is revenue_base
+        volume = (self.demand - self.demand_half_variance(month))[state.sector]
+        volume += state.idio
+        if cfg.idio_vol:  # by age, month - born (fancy indexing is faster than np.take here)
+            volume -= self.idio_half_variance(month)[month - state.born]
         np.exp(volume, out=volume)
         volume *= state.revenue_base
         volume[dead] = 0.0
@@ -189,7 +239,7 @@ class Economy:
         state.profit_ewm += alpha * (profit - state.profit_ewm)
         state.ebit_ewm += alpha * (ebit - state.ebit_ewm)
         state.interest_ewm += alpha * (interest - state.interest_ewm)
-        self._classify_zombies(state)
+        self._classify_zombies(state, month)
 
     def _soft_budget(self, state: EntityState) -> None:
         """Parents cover subsidiaries' cash shortfalls (share ``soft_budget``), deepest first."""
@@ -229,34 +279,37 @@ class Economy:
         state.since_support += 1
         state.since_support[supported] = 0
 
-    def _classify_zombies(self, state: EntityState) -> None:
-        state.zombie[:] = (
-            state.alive
-            & (state.profit_ewm < 0)
-            & (state.ebit_ewm < state.interest_ewm)
-            & (state.since_support < self.cfg.zombie_window)
-        )
+    def _classify_zombies(self, state: EntityState, month: int = 0) -> None:
+        if month > 0:
+            zombies.update_streak(state)
+        zombies.classify(state, self.cfg)
 
     # -- proposals for the model to apply -----------------------------------------------------
     def propose_bankruptcies(
-        self, state: EntityState, solo_equity: np.ndarray | None = None
+        self,
+        state: EntityState,
+        solo_equity: np.ndarray | None = None,
+        month: int | None = None,
     ) -> np.ndarray:
         """Rows of insolvent, unsupported subsidiaries that fail this month (``solo_equity``:
-        :meth:`EntityState.solo_equity`, if the caller has it)."""
+        :meth:`EntityState.solo_equity`, if the caller has it; ``month``: the month last
+        stepped unless given). Each one's draw is keyed by its entity key (:mod:`sim.rand`)."""
         hazard = self.cfg.bankruptcy_hazard * (1.0 - self.soft_budget)
         candidates = np.flatnonzero(state.alive & (state.parent >= 0))
         if hazard <= 0 or candidates.size == 0:
             return np.empty(0, dtype=np.int64)
         solo = state.solo_equity() if solo_equity is None else solo_equity
         insolvent = candidates[solo[candidates] < 0]
-        draws = self.rng.random(insolvent.size)
+        month = self.month if month is None else month
+        draws = rand.uniform(self.seed, rand.STREAM_EXIT, state.key[insolvent], month)
         return insolvent[draws < hazard]
 
     def propose_entries(
         self, state: EntityState, solo_equity: np.ndarray | None = None
     ) -> EntrySpec | None:
         """New subsidiaries founded this month by solvent operating entities (``solo_equity``
-        as for :meth:`propose_bankruptcies`)."""
+        as for :meth:`propose_bankruptcies`). Drawn from the sequential generator ``rng``: how
+        many, by whom and what they are depends on the whole portfolio, not on one entity."""
         cfg, rng = self.cfg, self.rng
         eligible = np.flatnonzero(
             state.alive & (state.status == 0) & (state.layer < cfg.entry_max_layer)

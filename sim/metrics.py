@@ -28,13 +28,15 @@ class Baseline:
 
     equity: float = float("nan")
     entities: float = float("nan")
+    operating_entities: float = float("nan")
     losses: float = float("nan")
-    """Trailing-twelve-month losses of loss-makers at month 0, mn yuan/yr."""
+    """Losses of loss-makers in the start year (year to date at month 0), mn yuan/yr."""
 
 
 ADDITIVE: frozenset[str] = frozenset({
     "assets", "liabilities", "cash", "receivables", "idle_assets", "land_mu", "employees",
     "revenue", "operating_cost", "overhead", "interest", "profit", "support", "zombie",
+    "profit_ytd", "one_off_ytd",
 })  # fmt: skip
 """Columns that hold zero (or False) on every row that has left the portfolio (see
 ``SOEModel._retire``), so their sums over all rows are sums over live entities: no copies."""
@@ -66,6 +68,13 @@ class Snapshot:
             self._cols[name] = getattr(self.state, name)[self.live]
         return self._cols[name]
 
+    @property
+    def operating(self) -> np.ndarray:
+        """Rows of live operating entities (not shells or dormant): the reported population."""
+        if "operating" not in self._cols:
+            self._cols["operating"] = self.live[self.col("status") == 0]
+        return self._cols["operating"]
+
     def total(self, name: str) -> float:
         """Sum over live entities of an additive column (cached)."""
         if name not in self._totals:
@@ -75,8 +84,13 @@ class Snapshot:
 
 
 def entities(s: Snapshot) -> float:
-    """Operating legal entities (法人户数) in the portfolio, count."""
+    """Legal entities (法人户数) in the portfolio, operating, shell and dormant, count."""
     return float(s.live.size)
+
+
+def operating_entities(s: Snapshot) -> float:
+    """Operating legal entities, what Chongqing reports (2,260 at end-2023), count."""
+    return float(s.operating.size)
 
 
 def groups(s: Snapshot) -> float:
@@ -95,14 +109,25 @@ def mean_layer(s: Snapshot) -> float:
 
 
 def loss_making_share(s: Snapshot) -> float:
-    """亏损面: share of entities whose trailing-twelve-month profit is negative (share)."""
-    return float((s.ttm < 0).sum() / s.live.size) if s.live.size else 0.0
+    """亏损面 as reported: share of operating entities whose profit year to date, one-off results
+    included, is negative (share; month 0: the start year)."""
+    n = s.operating.size
+    return float((s.state.profit_ytd[s.operating] < 0).sum() / n) if n else 0.0
+
+
+def operating_loss_share(s: Snapshot) -> float:
+    """经营性亏损面: share of operating entities whose profit year to date *without* one-off
+    results (disposal gains and losses, restructuring costs) is negative (share)."""
+    n = s.operating.size
+    st, rows = s.state, s.operating
+    return float(((st.profit_ytd[rows] - st.one_off_ytd[rows]) < 0).sum() / n) if n else 0.0
 
 
 def loss_makers_losses(s: Snapshot) -> float:
-    """Total trailing-twelve-month losses of loss-making entities (mn yuan/yr, positive)."""
+    """亏损额: losses of loss-making operating entities, year to date (mn yuan, positive)."""
     if "losses" not in s._totals:
-        s._totals["losses"] = float(-s.ttm[s.ttm < 0].sum())
+        ytd = s.state.profit_ytd[s.operating]
+        s._totals["losses"] = float(-ytd[ytd < 0].sum())
     return s._totals["losses"]
 
 
@@ -158,8 +183,15 @@ def entities_cut_share(s: Snapshot) -> float:
     return 1.0 - entities(s) / s.baseline.entities if s.baseline.entities > 0 else float("nan")
 
 
+def operating_entities_cut_share(s: Snapshot) -> float:
+    """Net reduction of operating legal entities since month 0 (减数量, as reported), share."""
+    b = s.baseline.operating_entities
+    return 1.0 - operating_entities(s) / b if b > 0 else float("nan")
+
+
 def losses_cut_share(s: Snapshot) -> float:
-    """Reduction of loss-makers' TTM losses since month 0 (减亏损), share of the start losses."""
+    """Reduction of loss-makers' losses (减亏损): year to date against the start year's, share
+    (compare at year ends: mid-year it sets part of a year against a whole one)."""
     b = s.baseline.losses
     return 1.0 - loss_makers_losses(s) / b if b > 0 else float("nan")
 
@@ -172,6 +204,12 @@ def employees(s: Snapshot) -> float:
 def zombies(s: Snapshot) -> float:
     """Zombie entities (僵尸企业), count."""
     return s.total("zombie")
+
+
+def zombie_share(s: Snapshot) -> float:
+    """Zombies as a share of operating entities."""
+    n = s.operating.size
+    return zombies(s) / n if n else 0.0
 
 
 def idle_assets(s: Snapshot) -> float:
@@ -192,10 +230,13 @@ def gov_function_entities(s: Snapshot) -> float:
 PORTFOLIO_METRICS: tuple[Callable[[Snapshot], float], ...] = (
     entities,
     entities_cut_share,
+    operating_entities,
+    operating_entities_cut_share,
     groups,
     max_layer,
     mean_layer,
     loss_making_share,
+    operating_loss_share,
     loss_makers_losses,
     losses_cut_share,
     revenue,
@@ -209,6 +250,7 @@ PORTFOLIO_METRICS: tuple[Callable[[Snapshot], float], ...] = (
     capital_preservation,
     employees,
     zombies,
+    zombie_share,
     idle_assets,
     support,
     gov_function_entities,
@@ -245,6 +287,7 @@ def group_sums(s: Snapshot) -> dict[str, np.ndarray]:
         return np.bincount(grp, weights=values, minlength=g + 1)[:g]
 
     layer = np.where(st.alive, st.layer, 0)
+    running = st.alive & (st.status == 0)
     depth = int(layer.max()) + 1
     present = np.bincount(grp * depth + layer, minlength=(g + 1) * depth).reshape(g + 1, depth)
     return {
@@ -252,9 +295,10 @@ def group_sums(s: Snapshot) -> dict[str, np.ndarray]:
         "entities": total(st.alive).astype(np.int32),
         "max_layer": (depth - 1 - np.argmax(present[:g, :0:-1] > 0, axis=1)).astype(np.int16),
         "layer_sum": total(layer).astype(np.int32),
-        "loss_makers": total(s.ttm < 0).astype(np.int32),
+        "operating": total(running).astype(np.int32),
+        "loss_makers": total(running & (st.profit_ytd < 0)).astype(np.int32),
         "zombies": total(st.zombie).astype(np.int32),
-        "loss_makers_losses": -total(np.minimum(s.ttm, 0.0)),
+        "loss_makers_losses": -total(np.where(running, np.minimum(st.profit_ytd, 0.0), 0.0)),
         "revenue": total(st.revenue),
         "profit": total(st.profit),
         "profit_ttm": total(s.ttm),
@@ -286,7 +330,7 @@ def group_indicators(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "entities": count,
             "max_layer": sums["max_layer"].astype(np.float64),
             "mean_layer": sums["layer_sum"] / count,
-            "loss_making_share": sums["loss_makers"] / count,
+            "loss_making_share": sums["loss_makers"] / sums["operating"],
             "equity": eq,
             "debt_ratio": np.where(a > 0, li / a, np.nan),
             "roe": np.where(eq > 0, ttm / eq, np.nan),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sim import rand, zombies
 from sim.config import EconomyConfig, SimConfig
 from sim.economy import Economy, EntrySpec
 from sim.events import EventLog
@@ -32,19 +33,23 @@ from sim.metrics import (
     group_indicators,
     group_sums,
     loss_makers_losses,
+    operating_entities,
     portfolio_row,
 )
 from sim.policies.engine import Policy
 from sim.population.schema import STATUSES
+from sim.rand import child_keys
 from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTOR_SHORT_ZH
 from sim.state import FATE_CODE, FATES, HISTORY_MONTHS, EntityState, Ledger
 from sim.tree import tree_depths, tree_roots
 
 STREAMS = ("population", "economy", "policy", "demand")
-"""Independent random streams spawned from the run seed. The sector demand path ("demand") draws
+"""Sequential random streams spawned from the run seed. The sector demand path ("demand") draws
 nothing that depends on the state, so two policies run with the same seed face the same macro
-environment (common random numbers: compare plans seed by seed); the population, the entity-level
-economy ("economy") and the rules' own draws ("policy") have their own streams too."""
+environment; the population, the entries ("economy": how many subsidiaries are founded and by
+whom) and the rules' own draws ("policy") have their own streams. Per-entity draws (an entity's
+shocks, its market exit, a zombie's fate) are not sequential: they are keyed by (seed, stream,
+entity key, month) in :mod:`sim.rand`, so an entity meets the same shocks under every plan."""
 
 
 _ADDITIVE = (
@@ -67,6 +72,8 @@ _ADDITIVE = (
     "profit_ewm",
     "ebit_ewm",
     "interest_ewm",
+    "profit_ytd",
+    "one_off_ytd",
 )
 """State columns that add up when one entity absorbs another."""
 _STOCKS_AND_FLOWS = (*_ADDITIVE, "intra_loan", "equity_base")
@@ -159,9 +166,18 @@ class SOEModel(mesa.Model):
         self._date = (-1, "")
         self.streams = random_streams(config.seed)
         self._entities: list[Entity] = []
+        self._start_history: tuple[np.ndarray, np.ndarray] | None = None
+        """The roster's zombie history, applied once the economy has set the start flows."""
         self._load(roster)
-        self.economy = Economy(config.economy, self.streams["economy"], self.streams["demand"])
+        self.economy = Economy(
+            config.economy, self.streams["economy"], self.streams["demand"], seed=config.seed
+        )
         self.economy.initialise(self.state)
+        if self._start_history is not None:
+            zombies.initial_history(self.state, config.economy, *self._start_history)
+            zombies.classify(self.state, config.economy)
+            self._start_history = None
+        self.state.profit_ytd[:] = self.state.ttm_profit()  # month 0 closes the start year
         self.events = EventLog()
         self.pending_entries: EntrySpec | None = None
         self._deferred: dict[str, int] = {}
@@ -179,7 +195,10 @@ class SOEModel(mesa.Model):
         output (a million-entity table is ~250 MB)."""
         start = Snapshot.take(self.state, Baseline())
         self.baseline = Baseline(
-            equity=equity(start), entities=entities(start), losses=loss_makers_losses(start)
+            equity=equity(start),
+            entities=entities(start),
+            operating_entities=operating_entities(start),
+            losses=loss_makers_losses(start),
         )
         self._timeseries: list[dict[str, float | int | str]] = []
         self._groups: list[tuple[int, str, dict[str, np.ndarray]]] = []
@@ -233,8 +252,15 @@ class SOEModel(mesa.Model):
         )
         st.gov_cost[:] = roster["gov_function_cost"].to_numpy(dtype=np.float64) / 12.0
         st.died[:] = -1
+        st.key[:] = np.arange(n, dtype=np.uint64)  # initial entities: key = row
+        self._foundings: tuple[int, dict[int, int]] = (0, {})
+        """(month, founder key -> entities it founded that month), for new entities' keys."""
         hq = parent < 0
         st.equity_base[:] = np.where(hq, np.bincount(st.group, weights=st.equity(), minlength=n), 0)
+        self._start_history = (
+            roster["loss_years"].to_numpy(dtype=np.int64),
+            roster["support_last_year"].to_numpy(dtype=np.float64),
+        )
         del roster, index
         release_freed_memory()
         self._entities = [Entity(self, row) for row in range(n)]
@@ -315,6 +341,9 @@ class SOEModel(mesa.Model):
             stage(self)
 
     def _economy_stage(self) -> None:
+        if self.date.endswith("-01"):  # the reporting year starts: year-to-date flows restart
+            self.state.profit_ytd[:] = 0.0
+            self.state.one_off_ytd[:] = 0.0
         self.economy.step(self.state, self.month)
 
     def _market_stage(self) -> None:
@@ -333,7 +362,37 @@ class SOEModel(mesa.Model):
                 rule="economy",
                 reason="insolvent without parent support",
             )
+        self._zombie_fates()
         self.pending_entries = self.economy.propose_entries(st, solo)
+
+    def _zombie_fates(self) -> None:
+        """Zombies unaided (:mod:`sim.zombies`): some restructure and recover, some are forced
+        out by their creditors (more as the budget constraint hardens)."""
+        st, econ = self.state, self.config.economy
+        rows = np.flatnonzero(st.zombie & st.alive)
+        if rows.size == 0:
+            return
+        draws = rand.uniform(self.config.seed, rand.STREAM_ZOMBIE, st.key[rows], self.month)
+        exit_p = zombies.monthly_hazard(econ.zombie_exit_rate) * zombies.hardness(
+            econ, self.economy.soft_budget
+        )
+        recover_p = zombies.monthly_hazard(econ.zombie_recovery_rate)
+        leaving = rows[(draws < exit_p) & (st.parent[rows] >= 0)]
+        for row in leaving.tolist():
+            recovery = econ.liquidation_recovery * st.assets[row]
+            self.exit(
+                row,
+                fate="bankrupt",
+                proceeds=max(recovery - st.liabilities[row], 0.0),
+                creditor_loss=max(st.liabilities[row] - recovery, 0.0),
+                rule="economy",
+                reason="zombie forced out by its creditors",
+            )
+        recovering = rows[(draws >= exit_p) & (draws < exit_p + recover_p)]
+        cut = zombies.restructure(st, econ, recovering)
+        for row, share in zip(recovering.tolist(), cut.tolist(), strict=True):
+            reason = f"zombie restructured with its creditors: costs cut {share:.0%}"
+            self.note("restructure", row, rule="economy", reason=reason)
 
     def _entry_stage(self) -> None:
         """Found the month's approved entries whose founder is still alive."""
@@ -351,6 +410,8 @@ class SOEModel(mesa.Model):
                 flows={"actions_deferred": count},
             )  # fmt: skip
         self._deferred.clear()
+        if self.month > 0:  # month 0's year to date is the start year's TTM (set at load)
+            self.state.profit_ytd += self.state.profit
         snap = Snapshot.take(self.state, self.baseline, self.ledger)
         row: dict[str, float | int | str] = {"month": self.month, "date": self.date}
         row.update(portfolio_row(snap))
@@ -402,6 +463,11 @@ class SOEModel(mesa.Model):
 
         Consolidated effect: the group's assets and liabilities both grow by the new entity's
         external debt (the injection only moves cash inside the group).
+
+        Each new entity's ``key`` (behind its random draws) is a hash of its founder's key, the
+        month and its ordinal among the entities that founder founded this month, in the order
+        of ``spec`` (:func:`sim.rand.child_keys`): the same founding gets the same key, and so
+        the same shocks, under every plan that makes it.
         """
         st = self.state
         k = spec.parents.size
@@ -421,6 +487,17 @@ class SOEModel(mesa.Model):
         st.alive[rows] = True
         st.born[rows] = self.month
         st.died[rows] = -1
+        # key: hash of (founder's key, birth month, ordinal among its foundings this month)
+        if self._foundings[0] != self.month:
+            self._foundings = (self.month, {})
+        founded = self._foundings[1]
+        founder_keys = st.key[parents]
+        ordinals = np.empty(k, dtype=np.int64)
+        for i, fk in enumerate(founder_keys.tolist()):
+            before = founded.get(fk, 0)
+            ordinals[i] = before
+            founded[fk] = before + 1
+        st.key[rows] = child_keys(founder_keys, self.month, ordinals)
         st.sector[rows] = spec.sector
         st.core[rows] = spec.core
         st.assets[rows] = spec.assets
@@ -526,6 +603,7 @@ class SOEModel(mesa.Model):
         st = self.state
         st.profit[row] += amount
         st.profit_hist[self.month % HISTORY_MONTHS, row] += amount
+        st.one_off_ytd[row] += amount
 
     def charge(
         self,

@@ -38,10 +38,12 @@ from sim.errors import SimInputError
 from sim.runner import RunResult
 
 HEADLINE = (
+    "operating_entities",
     "entities",
     "groups",
     "max_layer",
     "loss_making_share",
+    "operating_loss_share",
     "debt_ratio",
     "profit_ttm",
     "equity",

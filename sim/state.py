@@ -86,6 +86,12 @@ class EntityState:
         "fate": ("int8", "code into FATES"),
         "born": ("int32", "month of entry, 0 for the initial population"),
         "died": ("int32", "month of exit or merger, -1 while alive"),
+        "key": (
+            "uint64",
+            "entity key behind its random draws (sim.rand): the row for the initial population; "
+            "for an entity founded in the run, a hash of its founder's key, birth month and "
+            "ordinal, top bit set (sim.rand.child_keys)",
+        ),
         # business
         "sector": ("int8", "code into sim.sectors.SECTORS"),
         "status": ("int8", "code into STATUS_NAMES"),
@@ -119,6 +125,10 @@ class EntityState:
         "interest_ewm": ("float64", "exponentially weighted monthly interest, mn yuan"),
         "since_support": ("int32", "months since soft-budget support was last received"),
         "zombie": ("bool", "classified as a zombie (僵尸企业) this month"),
+        "loss_months": ("int32", "consecutive months with negative smoothed profit (sim.zombies)"),
+        # year to date, as reported (累计): reset before January's flows
+        "profit_ytd": ("float64", "profit since January incl. one-off results, mn yuan"),
+        "one_off_ytd": ("float64", "one-off results since January (disposals, costs), mn yuan"),
         # group bookkeeping (meaningful on headquarters rows)
         "equity_base": ("float64", "start equity of the group, adjusted for transfers, mn yuan"),
     }
@@ -130,6 +140,7 @@ class EntityState:
     fate: np.ndarray
     born: np.ndarray
     died: np.ndarray
+    key: np.ndarray
     sector: np.ndarray
     status: np.ndarray
     core: np.ndarray
@@ -158,6 +169,9 @@ class EntityState:
     interest_ewm: np.ndarray
     since_support: np.ndarray
     zombie: np.ndarray
+    loss_months: np.ndarray
+    profit_ytd: np.ndarray
+    one_off_ytd: np.ndarray
     equity_base: np.ndarray
     profit_hist: np.ndarray
     """(HISTORY_MONTHS, n) monthly profits; row ``month % HISTORY_MONTHS`` is the newest."""

@@ -53,6 +53,8 @@ def calm_economy(**overrides: float) -> EconomyConfig:
         idio_vol=0.0,
         entry_rate=0.0,
         bankruptcy_hazard=0.0,
+        zombie_exit_rate=0.0,
+        zombie_recovery_rate=0.0,
         fixed_cost_share=0.3,
         interest_rate=0.06,
         interest_bearing_share=0.5,

@@ -40,7 +40,7 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
     assert ts["month"].tolist() == list(range(7))
     assert ts["date"].iloc[0] == "2023-12" and ts["date"].iloc[-1] == "2024-06"
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["headline"]["entities"]["start"] == 2260
+    assert summary["headline"]["operating_entities"]["start"] == 2260
     events = pd.read_parquet(out / "events.parquet")
     start = pd.read_parquet(out / "entities_start.parquet")
     end = pd.read_parquet(out / "entities_end.parquet")

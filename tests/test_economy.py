@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import five_entity_model
 
+from sim import rand
 from sim.state import FATE_CODE
 
 G, A, B, A1, A2 = range(5)
@@ -63,10 +64,17 @@ def test_soft_budget_drains_parents_up_the_chain():
     assert st.intra_loan[A] == pytest.approx(21.0)
 
 
-def test_persistent_supported_loss_maker_is_a_zombie(world):
-    assert not world.state.zombie.any()
-    world.run_for(3)
-    assert world.state.zombie.tolist() == [False, False, False, True, False]
+def test_persistent_supported_loss_maker_is_a_zombie():
+    """A1 loses money and is supported by A: a zombie once its loss streak is long enough."""
+    model = five_entity_model(zombie_loss_years=0)
+    assert not model.state.zombie.any()
+    model.run_for(3)
+    assert model.state.zombie.tolist() == [False, False, False, True, False]
+    strict = five_entity_model(zombie_loss_years=1)  # twelve months of losses first
+    strict.run_for(11)
+    assert not strict.state.zombie.any()
+    strict.step()
+    assert strict.state.zombie.tolist() == [False, False, False, True, False]
 
 
 def test_sector_demand_shock_is_common_to_a_sector():
@@ -76,6 +84,20 @@ def test_sector_demand_shock_is_common_to_a_sector():
     # G and A are both manufacturing with no entity shock: revenue stays in the roster ratio 2:1.
     assert st.revenue[G] / st.revenue[A] == pytest.approx(2.0)
     assert st.revenue[G] != pytest.approx(100.0)
+
+
+def test_entity_shock_is_drawn_by_key_and_its_volume_is_mean_preserving():
+    model = five_entity_model(idio_vol=0.12, idio_persistence=0.85)
+    st = model.state
+    assert st.key.tolist() == [0, 1, 2, 3, 4]  # initial entities: key = row
+    model.step()
+    eta = rand.normal(model.config.seed, rand.STREAM_IDIO, np.arange(5), 1)
+    np.testing.assert_allclose(st.idio, np.sqrt(1 - 0.85**2) * 0.12 * eta)
+    # one month from 0: variance 0.12**2 * (1 - 0.85**2); half of it comes off the log volume
+    half_var = 0.5 * 0.12**2 * (1 - 0.85**2)
+    np.testing.assert_allclose(
+        st.revenue, np.array([100.0, 50.0, 200.0, 10.0, 0.0]) * np.exp(st.idio - half_var)
+    )
 
 
 def test_layer_overhead_rewards_flatter_trees(world):

@@ -2,8 +2,8 @@
 
 The benchmark compares the speed of the two implementations; this test proves they do the same
 work: on a synthetic population without entries or exits, month by month for two years, every
-entity's balance sheet, flows, soft-budget support and zombie flag, and the portfolio totals,
-agree to rounding. Nothing here is timed.
+entity's balance sheet, flows, keyed entity shocks, soft-budget support and zombie flag, and the
+portfolio totals, agree to rounding. Nothing here is timed.
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def _config(seed: int) -> SimConfig:
         seed=seed,
         months=MONTHS,
         population=PopulationConfig(source="synthetic", n_entities=300),
-        economy=EconomyConfig(entry_rate=0.0, bankruptcy_hazard=0.0),
+        economy=EconomyConfig(
+            entry_rate=0.0, bankruptcy_hazard=0.0, zombie_exit_rate=0.0, zombie_recovery_rate=0.0
+        ),
     )
 
 
@@ -116,6 +118,17 @@ def test_per_agent_economy_matches_vectorised_core(seed):
         np.testing.assert_allclose(
             ts_agents[name], ts_vec[name], rtol=RTOL, atol=0.0, err_msg=f"portfolio {name} differs"
         )
+
+
+def test_per_agent_model_copied_mid_run_continues_with_the_same_keyed_shocks():
+    vec = SOEModel(_config(7))
+    vec.run_for(5)
+    agents = per_agent.PerAgentModel.from_soe_model(vec)
+    assert agents.month == vec.month == 5
+    for _ in range(4):
+        vec.step()
+        agents.step()
+        _assert_same_month(vec, agents)
 
 
 def test_per_agent_model_copies_a_vectorised_model_without_sharing_state():

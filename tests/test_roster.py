@@ -105,7 +105,7 @@ def test_good_csv_loads_normalised(good_csv: Path) -> None:
         assert df[c].dtype == object, c
         assert all(type(v) is str for v in df[c]), c
     for c in NUMERIC:
-        expected = np.int64 if c == "employees" else np.float64
+        expected = np.int64 if c in ("employees", "loss_years") else np.float64
         assert df[c].dtype == expected, c
     assert df["core"].dtype == bool
 

@@ -51,7 +51,7 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {
-    "entities_cut": Target("entities_cut_share", ("slimming", "loss_cutting", "quality")),
+    "entities_cut": Target("operating_entities_cut_share", ("slimming", "loss_cutting", "quality")),
     "groups": Target("groups", ("quality",)),
     "loss_making_share": Target("loss_making_share", ("loss_cutting",)),
     "losses_cut": Target("losses_cut_share", ("loss_cutting",)),

@@ -8,7 +8,8 @@ table and returns a normalised copy:
 * ``id``, ``parent_id``, ``name``, ``sector``, ``status`` as Python ``str`` (object dtype),
   stripped of surrounding whitespace; ``parent_id`` is ``""`` for a group headquarters (集团);
   ``sector`` and ``status`` lowercased;
-* money and area columns ``float64``, ``employees`` ``int64``, ``core`` ``bool``;
+* money and area columns ``float64``, counts (``employees``, ``loss_years``) ``int64``,
+  ``core`` ``bool``;
 * schema defaults for missing optional columns and for empty cells in them;
 * rows ordered so that every parent precedes its children (stable by depth, HQ depth 1),
   index ``0..n-1``.
@@ -19,7 +20,7 @@ CSV file that cannot be read as such, the line number too). All checks are vecto
 roster of a million rows validates in a few seconds.
 
 Numeric cells are bounded by the schema (``Column.low``/``Column.high``) so that no sum over the
-roster can overflow; they are read as float64 and checked before ``employees`` becomes int64.
+roster can overflow; they are read as float64 and checked before the counts become int64.
 Ids are at most :data:`~sim.population.schema.MAX_ID_LENGTH` characters, and N-numbers (ids
 ``N<digits>``, reserved for entities founded in the run) at most
 :data:`~sim.population.schema.MAX_N_DIGITS` digits. Names must not be empty, and the roster's
@@ -75,6 +76,8 @@ _FALSE_TOKENS: tuple[str, ...] = ("false", "0", "no", "n", "f", "否")
 
 _NUMERIC_KINDS = ("money", "count", "area")
 _NUMERIC: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind in _NUMERIC_KINDS)
+_COUNTS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "count")
+"""Whole-number columns (``employees``, ``loss_years``), checked whole and returned as int64."""
 _SUM_PARTS: tuple[str, ...] = ("cash", "receivables", "idle_assets")
 
 _OTHER_DELIMITERS: dict[str, str] = {";": "';'", "\t": "a tab", "|": "'|'"}
@@ -557,12 +560,13 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
                 f" the schema allows at most {_bound(hi)} {column.unit} per entity"
                 " (check the unit; the bound keeps totals over the roster finite)"
             )
-    emp = nums["employees"].values
-    fractional = emp != np.floor(emp)
-    if fractional.any():
-        pos = np.flatnonzero(fractional)
-        values = [_fmt_num(emp[i]) for i in pos[:MAX_LISTED]]
-        raise RosterError(f"{source}: employees is not a whole number in {_rows(pos, ids, values)}")
+    for col in _COUNTS:
+        whole = nums[col].values
+        fractional = np.isfinite(whole) & (whole != np.floor(whole))
+        if fractional.any():
+            pos = np.flatnonzero(fractional)
+            values = [_fmt_num(whole[i]) for i in pos[:MAX_LISTED]]
+            raise RosterError(f"{source}: {col} is not a whole number in {_rows(pos, ids, values)}")
 
     # --- 6. categories ------------------------------------------------------------------------
     sector_text = _lower(_text(cols["sector"]))
@@ -658,7 +662,7 @@ def validate_roster(df: pd.DataFrame, source: str = "<roster>") -> pd.DataFrame:
         "status": pd.Series(status[order], dtype=object),
     }
     for c in _NUMERIC:
-        dtype = np.int64 if c == "employees" else np.float64
+        dtype = np.int64 if c in _COUNTS else np.float64
         out[c] = pd.Series(values_by_col[c][order].astype(dtype), dtype=dtype)
     return pd.DataFrame({c.name: out[c.name] for c in COLUMNS})
 

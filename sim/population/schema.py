@@ -157,6 +157,28 @@ COLUMNS: tuple[Column, ...] = (
         high=MAX_MONEY,
     ),
     Column(
+        "loss_years",
+        "count",
+        False,
+        "years",
+        "consecutive loss-making years up to the roster date (0: profitable last year); with "
+        "support_last_year, classifies zombies at the start (sim.zombies)",
+        0,
+        low=0.0,
+        high=100.0,
+    ),
+    Column(
+        "support_last_year",
+        "money",
+        False,
+        "mn yuan",
+        "support received in the last year to stay afloat: parent loans, subsidies, rolled-over "
+        "or guaranteed debt (预算软约束); 0 = none",
+        0.0,
+        low=0.0,
+        high=MAX_MONEY,
+    ),
+    Column(
         "intra_group_loan",
         "money",
         False,

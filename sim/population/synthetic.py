@@ -40,6 +40,12 @@ ASSETS_SIGMA = 1.3
 """Cross-entity dispersion of log-assets."""
 HQ_STAFF = 40
 """Headquarters staff added to a group HQ's revenue-driven headcount."""
+ZOMBIE_CASH = 0.01
+"""A zombie's cash, share of its assets: it depends on support to pay its way."""
+ZOMBIE_DEBT_RATIO = (0.85, 1.05)
+"""Range of a zombie's debt-to-asset ratio: Chongqing's 2016 zombie criteria set it above 85%."""
+ZOMBIE_SUPPORT = 0.1
+"""A zombie's support last year, share of its annual operating cost (order of its loss)."""
 
 
 def _group_sizes(cfg: PopulationConfig, rng: np.random.Generator) -> np.ndarray:
@@ -130,10 +136,15 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
     sector = np.where(core, group_sector[group], other_sector)
     core = core | (sector == group_sector[group])
 
-    u_status = rng.random(n)
-    sub_share = max(1e-12, 1.0 - is_hq.mean())
-    shell = ~is_hq & (u_status < cfg.shell_share / sub_share)
-    dormant = ~is_hq & ~shell & (u_status < (cfg.shell_share + cfg.dormant_share) / sub_share)
+    # Exactly round(share x n) shells and dormant entities, at random among the subsidiaries.
+    u_status = np.where(is_hq, np.inf, rng.random(n))
+    by_draw = np.argsort(u_status, kind="stable")
+    n_shell = min(round(cfg.shell_share * n), int((~is_hq).sum()))
+    n_dormant = min(round(cfg.dormant_share * n), int((~is_hq).sum()) - n_shell)
+    shell = np.zeros(n, dtype=bool)
+    shell[by_draw[:n_shell]] = True
+    dormant = np.zeros(n, dtype=bool)
+    dormant[by_draw[n_shell : n_shell + n_dormant]] = True
 
     log_assets = -LAYER_SIZE_DECAY * (depth - 1) + ASSETS_SIGMA * rng.standard_normal(n)
     assets = np.exp(log_assets)
@@ -179,6 +190,10 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
     gov[shell] = 0.0
     intra = np.where(is_hq, 0.0, assets * cfg.intra_loan_share * 2.0 * rng.random(n))
 
+    loss_years, support = _history(cfg, margin, is_hq | shell | dormant, operating_cost, rng)
+    zombie = support > 0  # zombies live from hand to mouth and are deep in debt
+    cash[zombie] = ZOMBIE_CASH * assets[zombie]
+    liabilities[zombie] = assets[zombie] * rng.uniform(*ZOMBIE_DEBT_RATIO, int(zombie.sum()))
     ids, parent_ids, names = _labels(parent, group, pos, sector, group_sector)
 
     status = np.full(n, "operating", dtype=object)
@@ -202,6 +217,31 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
             "idle_assets": idle,
             "land_mu": land,
             "gov_function_cost": gov,
+            "loss_years": loss_years,
+            "support_last_year": support,
             "intra_group_loan": intra,
         }
     )
+
+
+def _history(
+    cfg: PopulationConfig, margin: np.ndarray, excluded: np.ndarray, operating_cost: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Years of consecutive losses and last year's support, so that zombies exist at the start.
+
+    The ``zombie_share`` of operating subsidiaries with the weakest margins are zombies: loss-making
+    for 3 years or more (3 + Poisson(1)) and supported last year. Other entities with a negative
+    operating margin have lost money for 1-2 years and were not supported.
+    """
+    n = margin.size
+    loss_years = np.zeros(n, dtype=np.int64)
+    support = np.zeros(n)
+    eligible = np.flatnonzero(~excluded)
+    k = round(cfg.zombie_share * eligible.size)
+    zombies = eligible[np.argsort(margin[eligible], kind="stable")[:k]]
+    losing = ~excluded & (margin < 0)
+    loss_years[losing] = 1 + (rng.random(int(losing.sum())) < 0.4)
+    loss_years[zombies] = 3 + rng.poisson(1.0, zombies.size)
+    support[zombies] = ZOMBIE_SUPPORT * operating_cost[zombies]
+    return loss_years, support
