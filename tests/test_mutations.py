@@ -18,11 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from worlds import INSTANT
 
 from sim.analysis import paired_comparison
 from sim.config import EconomyConfig, PolicyConfig, PopulationConfig, SimConfig
 from sim.economy import neutral_profit
 from sim.model import SOEModel
+from sim.policies.dispositions import DisposalParams
 from sim.policies.efficiency import EfficiencyParams
 from sim.policies.loss_cutting import LossCuttingParams
 from sim.policies.milestones import Milestone, report_card
@@ -84,6 +86,7 @@ def quality(**params: Any) -> PolicyConfig:
     return PolicyConfig(
         name="test",
         quality=QualityParams(enabled=True, integrations_per_month=0, **params),
+        disposal=DisposalParams(**INSTANT),
         synergy=SynergyParams(
             failure=0.0, delay_months=1, cost_cut=0.1, productivity_convergence=0.3
         ),
@@ -168,7 +171,7 @@ def test_merger_synergy_closes_part_of_the_productivity_gap():
             entity("A", assets=5000.0, liabilities=2500.0, revenue=6000.0, operating_cost=5000.0),
             entity("B", revenue=1200.0, operating_cost=1300.0),
         ],
-        quality(target_groups=1),
+        quality(small_assets=1000.0),
     )
     a = m.row_of("A")
     m.state.productivity[a] = 1.5
@@ -199,7 +202,7 @@ def test_subsidiary_mode_makes_the_weaker_headquarters_a_subsidiary():
             entity("weak", assets=200.0, cash=50.0, revenue=120.0, operating_cost=240.0),
             entity("w1", "weak"),
         ],
-        quality(target_groups=1, merger_mode="subsidiary"),
+        quality(small_assets=1000.0, merger_mode="subsidiary"),
     )
     big, weak, w1 = m.row_of("BIG"), m.row_of("weak"), m.row_of("w1")
     base_big = m.state.equity_base[big]

@@ -1,17 +1,23 @@
 """All rules together under random plans: invariants hold, every entity is traced, and the
-month's capacity, the job cap and the run's budget are never exceeded."""
+month's capacity, the job cap and the run's budget are never exceeded.
+
+With instant dispositions every decision completes in its month, so the caps bind the actions
+themselves; with the default durations they bind the month's *decisions* (``decide`` events), and
+completions follow later."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from worlds import INSTANT
 
 from sim.config import EconomyConfig, PopulationConfig, SimConfig
 from sim.invariants import check_invariants
 from sim.model import SOEModel
 from sim.policies.config import ConstraintParams, PolicyConfig
 from sim.policies.decoupling import DecouplingParams
+from sim.policies.dispositions import DisposalParams
 from sim.policies.efficiency import EfficiencyParams
 from sim.policies.loss_cutting import LossCuttingParams
 from sim.policies.milestones import Milestone, SurgeParams
@@ -35,7 +41,9 @@ def plans(draw: st.DrawFn) -> PolicyConfig:
                                 max_layers=draw(st.integers(2, 5)),
                                 sibling_below=draw(st.sampled_from([0.0, 500.0, 5000.0])),
                                 entry_approval=draw(st.floats(0.0, 1.0))),
-        quality=QualityParams(enabled=draw(st.booleans()), target_groups=draw(st.integers(1, 4)),
+        quality=QualityParams(enabled=draw(st.booleans()),
+                              small_assets=draw(st.sampled_from([0.0, 2000.0, 1e5])),
+                              weak_roe=draw(st.sampled_from([-1.0, 0.02, 0.1])),
                               group_mergers_per_month=draw(st.floats(0.0, 3.0)),
                               max_core=draw(st.integers(1, 3)),
                               integrations_per_month=draw(rate),
@@ -46,6 +54,7 @@ def plans(draw: st.DrawFn) -> PolicyConfig:
                                      budget=draw(st.sampled_from([0.0, 5.0, 50.0, 1e9])),
                                      jobs_per_month=draw(st.sampled_from([0, 50, 500, 10**9]))),
         surge=SurgeParams(enabled=draw(st.booleans()), factor=2.0),
+        disposal=DisposalParams(**INSTANT) if draw(st.booleans()) else DisposalParams(),
         milestones=[Milestone(date="2024-03", targets={"entities_cut": 0.5, "groups": 1})],
     )  # fmt: skip
 
@@ -72,13 +81,21 @@ def test_random_plans_keep_invariants_and_constraints(plan, seed, n):
         economy=EconomyConfig(entry_rate=0.3, soft_budget=0.5),
     )
     model = SOEModel(cfg)
+    instant = plan.disposal.close_months == 0
     jobs_before = 0.0
     for _ in range(cfg.months):
         model.step()
         check_invariants(model)
-        assert model.ledger.jobs_affected - jobs_before <= plan.constraints.jobs_per_month
+        if instant:
+            assert model.ledger.jobs_affected - jobs_before <= plan.constraints.jobs_per_month
         jobs_before = model.ledger.jobs_affected
-    assert (primary_actions(model) <= plan.constraints.capacity_per_month).all()
-    assert model.ledger.restructuring_cost <= plan.constraints.budget + 1e-9
+    ev = model.events.to_frame()
+    decisions = np.bincount(ev.loc[ev["op"] == "decide", "month"], minlength=model.month + 1)
+    assert (primary_actions(model) <= plan.constraints.capacity_per_month).all() or not instant
+    assert (decisions <= plan.constraints.capacity_per_month).all()
+    if instant:
+        assert model.ledger.restructuring_cost <= plan.constraints.budget + 1e-9
+    else:  # decided within the budget at their estimated cost, trued up at completion
+        assert (ev.loc[ev["op"] == "abandon", "entity_id"] != "").all()
     end = model.entity_table()
     assert (end["alive"] | (end["fate"] != "alive")).all()

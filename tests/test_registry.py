@@ -34,7 +34,7 @@ from sim.docs import BLOCKS
 from sim.params import help_text
 from sim.runner import run_simulation
 
-base = ["months=3", "output.entities=false", "output.groups=false",
+base = ["months=9", "output.entities=false", "output.groups=false",
         "policy.low_return_exit.enabled=true", "policy.low_return_exit.roa_floor=0.0",
         "policy.order=[low_return_exit]"]
 on = compose_config(*base)

@@ -28,7 +28,8 @@ def loss_cutting(**params: float) -> PolicyConfig:
 def test_zombie_is_merged_into_the_largest_healthy_entity_of_its_sector():
     m = world(
         [entity("G", assets=1000.0, revenue=1200.0, operating_cost=1000.0),
-         entity("A", "G"), entity("Z", "G", cash=1.0, **LOSS), entity("C", "G", sector="commerce")],
+         entity("A", "G"), entity("Z", "G", cash=1.0, loss_years=3, support_last_year=10.0, **LOSS),
+         entity("C", "G", sector="commerce")],
         loss_cutting(),
     )  # fmt: skip
     m.step()
@@ -63,8 +64,9 @@ def test_failed_turnaround_leads_to_closure_with_severance_and_creditor_loss():
             entity("G", assets=1000.0),
             entity("L", "G", sector="services", cash=500.0, assets=600.0, **LOSS),
         ],
-        loss_cutting(turnaround_success=0.0, turnaround_months=1, turnaround_cost=0.0),
-    )
+        loss_cutting(turnaround_success=0.0, turnaround_months=1, turnaround_cost=0.0,
+                     sell_core=False),
+    )  # fmt: skip
     m.run_for(2)
     row = m.row_of("L")
     exits = m.events.to_frame().query("op == 'exit'")
@@ -79,6 +81,16 @@ def test_failed_turnaround_leads_to_closure_with_severance_and_creditor_loss():
     assert ev["creditor_loss"] == pytest.approx(max(ev["liabilities"] - recovered, 0.0))
     assert not m.state.alive[row]
     assert m.ledger.jobs_affected == 10
+
+
+def test_core_solvent_loss_maker_is_sold_rather_than_liquidated_when_sell_core():
+    rows = [entity("G", assets=1000.0),
+            entity("L", "G", sector="services", cash=500.0, assets=600.0, **LOSS)]  # fmt: skip
+    m = world(rows, loss_cutting(turnaround_success=0.0, turnaround_months=1, turnaround_cost=0.0))
+    m.run_for(2)
+    exits = m.events.to_frame().query("op == 'exit'")
+    assert list(exits["fate"]) == ["transferred_out"]
+    assert "core: transferred out" in exits["reason"].iloc[0]
 
 
 def test_non_core_solvent_loss_maker_is_transferred_out_at_its_valuation():
@@ -218,7 +230,7 @@ def test_weakest_group_joins_the_largest_group_of_its_sector():
                entity("MID", assets=3000.0, revenue=3600.0, operating_cost=3000.0),
                entity("weak", assets=200.0, **LOSS), entity("w1", "weak"),
                entity("OTHER", sector="commerce", assets=9000.0)],
-              quality(target_groups=3, integrations_per_month=0))  # fmt: skip
+              quality(small_assets=1000.0, weak_roe=-1.0, integrations_per_month=0))  # fmt: skip
     m.step()
     assert events(m, "merge") == [("merge", "weak", "BIG", "quality")]
     w1 = m.row_of("w1")
@@ -235,7 +247,7 @@ def test_non_core_business_moves_to_the_group_where_it_is_core():
             entity("M2", sector="energy"),
             entity("m2-x", "M2", sector="agriculture"),
         ],
-        quality(target_groups=1, group_mergers_per_month=0, max_core=1, divest=True),
+        quality(group_mergers_per_month=0, max_core=1, divest=True),
     )
     m.step()
     assert ("move", "m-svc", "S", "quality") in events(m)
@@ -250,7 +262,7 @@ def test_merger_synergy_cuts_fixed_cost_after_the_delay():
             entity("A", assets=5000.0, liabilities=2500.0, revenue=6000.0, operating_cost=5000.0),
             entity("B", assets=100.0),
         ],
-        quality(target_groups=1, integrations_per_month=0),
+        quality(small_assets=1000.0, integrations_per_month=0),
     )
     b_fixed = m.state.fixed_cost[m.row_of("B")]
     m.step()
@@ -327,3 +339,18 @@ def test_capacity_budget_and_job_caps_limit_what_is_done():
     assert run(capacity_per_month=2) == 2
     assert run(jobs_per_month=7) == 2
     assert run(budget=0.12) == 2  # 0.05 each
+
+
+def test_small_leaves_are_absorbed_into_their_parent_smallest_first():
+    rows = [entity("G", assets=1000.0), entity("A", "G", assets=300.0),
+            entity("a1", "A", assets=20.0), entity("a2", "A", assets=10.0, sector="commerce"),
+            entity("B", "G", assets=40.0)]  # fmt: skip
+    m = world(rows, slimming(leaf_below=50.0, sibling_below=0.0, per_month=2))
+    m.step()  # a2 (10) and a1 (20) first; B (40) next month; A is not a leaf until then
+    assert events(m, "merge") == [("merge", "a2", "A", "slimming"),
+                                  ("merge", "a1", "A", "slimming")]  # fmt: skip
+    m.step()
+    assert events(m, "merge")[2:] == [("merge", "B", "G", "slimming")]
+    off = world(rows, slimming(sibling_below=0.0))
+    off.run_for(2)
+    assert events(off, "merge") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
@@ -10,6 +11,7 @@ from conftest import calm_economy
 from sim.config import PopulationConfig, SimConfig
 from sim.model import SOEModel
 from sim.policies.config import PolicyConfig
+from sim.policies.dispositions import DisposalParams
 from sim.population.roster import validate_roster
 
 DEFAULTS: dict[str, Any] = {
@@ -23,16 +25,32 @@ def entity(id_: str, parent: str = "", **fields: Any) -> dict[str, Any]:
     return {"id": id_, "parent_id": parent, "name": f"企业{id_}", **DEFAULTS, **fields}
 
 
-def world(rows: list[dict[str, Any]], policy: PolicyConfig | None = None,
-          **economy: float) -> SOEModel:  # fmt: skip
-    """A model of these entities under ``policy`` (default: none) and the calm economy."""
+INSTANT = {
+    name: 0 if name.endswith("_months") else 0.0
+    for name in DisposalParams.__dataclass_fields__
+    if name.endswith(("_months", "_failure"))
+}
+"""Disposition timing under which every decision completes in the month it is taken."""
+
+
+def world(rows: list[dict[str, Any]], policy: PolicyConfig | None = None, *,
+          instant: bool = True, **economy: float) -> SOEModel:  # fmt: skip
+    """A model of these entities under ``policy`` (default: none) and the calm economy.
+
+    ``instant``: dispositions complete in the month they are decided (rule tests check what a
+    rule decides; tests of the timing itself pass False)."""
+    policy = policy or PolicyConfig()
+    if instant:
+        policy = dataclasses.replace(
+            policy, disposal=dataclasses.replace(policy.disposal, **INSTANT)
+        )
     roster = validate_roster(pd.DataFrame(rows), source="world")
     cfg = SimConfig(
         seed=7,
         months=24,
         population=PopulationConfig(source="roster", path="-"),
         economy=calm_economy(**economy),
-        policy=policy or PolicyConfig(),
+        policy=policy,
     )
     return SOEModel(cfg, roster=roster)
 

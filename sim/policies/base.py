@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
@@ -83,11 +83,17 @@ class Budget:
 @dataclass
 class Context:
     """What a rule sees besides the model: intensity (1, or the surge factor when the portfolio is
-    behind a milestone it drives), the month's budget, and the policy's random stream."""
+    behind a milestone it drives), the month's budget, the policy's random stream, and the
+    dispositions decided but not yet complete (a rule proposes nothing more for those rows)."""
 
     intensity: float
     budget: Budget
     rng: np.random.Generator
+    busy: set[int] = field(default_factory=set)
+    """Rows being disposed of (closed, sold, deregistered, merged or moved) by an earlier
+    decision."""
+    receiving: set[int] = field(default_factory=set)
+    """Rows that an earlier decision will merge or move something into."""
 
 
 class RuleParams(Validated):

@@ -53,6 +53,36 @@ class ConstraintParams(Validated):
         meaning="Employment-stability cap: employees affected by closures, sales and merger job "
         "cuts per month",
     )
+    capacity_shares: dict[str, float] = param(
+        factory=dict,
+        unit="weight",
+        kind="lever",
+        meaning="Share of the month's capacity reserved for each structural family (weights, "
+        "normalised over the enabled families; a family not listed gets weight 1)",
+    )
+    reallocate_unused: bool = param(
+        True,
+        unit="-",
+        kind="lever",
+        meaning="Capacity a family leaves unused in a month goes to the others, in policy.order",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        structural = structural_families()
+        for name, weight in self.capacity_shares.items():
+            check(self._section, "capacity_shares", name in structural,
+                  f"structural rule families, from {list(structural)}", name)  # fmt: skip
+            check(self._section, f"capacity_shares.{name}", weight == weight and weight >= 0,
+                  "a weight >= 0", weight)  # fmt: skip
+
+    def allowances(self, families: list[str]) -> dict[str, float]:
+        """Each family's reserved share of ``capacity_per_month``."""
+        weights = {f: float(self.capacity_shares.get(f, 1.0)) for f in families}
+        total = sum(weights.values())
+        if total <= 0:
+            return dict.fromkeys(families, 0.0)
+        return {f: self.capacity_per_month * w / total for f, w in weights.items()}
 
 
 @dataclass(kw_only=True)

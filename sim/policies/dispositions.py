@@ -1,9 +1,23 @@
-"""How much each kind of disposition costs and returns: one cost model shared by all rules.
+"""What each kind of disposition costs, returns and takes: one model shared by all rules.
 
-Implements the price side of 一企一案 dispositions used by the reform: lawful closure (依法关停:
-liquidation at a recovery rate, severance per employee, creditor losses recorded), transfer out of
-the state portfolio (合作转移: sale or mixed-ownership reform at a valuation), deregistration of
-shells (注销), and absorption (吸收合并) with integration cost and job cuts.
+Implements the price and time side of 一企一案 dispositions used by the reform: lawful closure
+(依法关停: liquidation at a recovery rate, severance per employee, creditor losses recorded),
+transfer out of the state portfolio (合作转移: sale or mixed-ownership reform at a valuation),
+deregistration of shells (注销), absorption (吸收合并) with integration cost and job cuts, and
+transfer within the state sector at book value (划转).
+
+**Dispositions take time.** A decision is taken (and uses the regulator's capacity) in one month;
+the disposition completes ``*_months`` later, or fails with probability ``*_failure`` and the
+entity is free to be handled again. The defaults are documented assumptions read from the legal
+procedures (docs/sources.md, source 16): a voluntary liquidation needs a liquidation committee,
+notice to creditors within 10 days and a public notice within 60, 30 to 45 days for claims, then
+asset sales and tax and registration clearance (a court bankruptcy takes longer: 1.7 years in the
+World Bank's Doing Business); a transfer of state equity needs an audit and a valuation, then at
+least 20 working days' listing on a property-rights exchange, bidding and closing, and fails when
+no buyer bids the reserve price; an absorption needs the resolutions, a creditor notice with 30 to
+45 days to object, and registration; a simplified deregistration takes a 20-day public notice and
+up to 20 days more to apply. A strategic merger of whole groups adds the municipal government's
+approvals.
 """
 
 from __future__ import annotations
@@ -86,6 +100,98 @@ class DisposalParams(Validated):
         high=1.0,
         meaning="Share of an absorbed entity's staff cut in the merger (paid severance)",
     )
+    close_months: int = param(
+        6,
+        unit="months",
+        kind="uncertainty",
+        low=0,
+        high=60,
+        meaning="Months from a closure decision to the end of liquidation (45-day creditor "
+        "claims, asset sales, tax and registration clearance)",
+    )
+    close_failure: float = param(
+        0.05,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Chance that a closure stalls (creditor or labour disputes) and is dropped",
+    )
+    transfer_months: int = param(
+        5,
+        unit="months",
+        kind="uncertainty",
+        low=0,
+        high=60,
+        meaning="Months from a transfer-out decision to completion (audit and valuation, at least "
+        "20 working days' listing on a property-rights exchange, bidding, closing)",
+    )
+    transfer_failure: float = param(
+        0.3,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Chance that no buyer bids the reserve price and the sale is dropped",
+    )
+    merge_months: int = param(
+        3,
+        unit="months",
+        kind="uncertainty",
+        low=0,
+        high=60,
+        meaning="Months from an absorption decision to registration (resolutions, creditor "
+        "notice and 30/45-day objection period)",
+    )
+    merge_failure: float = param(
+        0.1,
+        unit="share",
+        kind="uncertainty",
+        low=0.0,
+        high=1.0,
+        meaning="Chance that an absorption is dropped (creditor objection, failed due diligence)",
+    )
+    group_merger_months: int = param(
+        4,
+        unit="months",
+        kind="uncertainty",
+        low=0,
+        high=60,
+        meaning="Months from the decision to merge two groups to completion (government approval "
+        "on top of an absorption's steps)",
+    )
+    deregister_months: int = param(
+        2,
+        unit="months",
+        kind="uncertainty",
+        low=0,
+        high=60,
+        meaning="Months to deregister a shell or dormant entity (20-day simplified notice, then "
+        "the application)",
+    )
+    move_months: int = param(
+        1,
+        unit="months",
+        kind="uncertainty",
+        low=0,
+        high=60,
+        meaning="Months to transfer an entity to a new parent at book value (划转)",
+    )
+
+    def timing(self, action: Action, is_group: bool) -> tuple[int, float]:
+        """(months to completion, chance of failure) of a decided action; ``is_group``: the
+        action merges or moves a whole group's headquarters."""
+        if action.kind == "close":
+            return self.close_months, self.close_failure
+        if action.kind == "transfer_out":
+            return self.transfer_months, self.transfer_failure
+        if action.kind == "deregister":
+            return self.deregister_months, 0.0
+        if is_group:
+            return self.group_merger_months, self.merge_failure
+        if action.kind == "merge":
+            return self.merge_months, self.merge_failure
+        return self.move_months, 0.0
 
 
 def close(world: World, row: int, p: DisposalParams, *, rule: str, reason: str) -> Action:
@@ -153,3 +259,17 @@ def absorb(
 def move(row: int, new_parent: int, *, rule: str, reason: str) -> Action:
     """Transfer (划转) of an entity and its subtree to a new parent at book value."""
     return Action("move", row, rule, reason, target=new_parent)
+
+
+def rebuild(world: World, action: Action, p: DisposalParams) -> Action:
+    """The action priced again on the state at completion (balance sheets move meanwhile)."""
+    kw = {"rule": action.rule, "reason": action.reason}
+    if action.kind == "close":
+        return close(world, action.row, p, **kw)
+    if action.kind == "transfer_out":
+        return transfer_out(world, action.row, p, **kw)
+    if action.kind == "deregister":
+        return deregister(world, action.row, p, **kw)
+    if action.kind == "merge":
+        return absorb(world, action.row, action.target, p, synergy=action.synergy, **kw)
+    return move(action.row, action.target, **kw)

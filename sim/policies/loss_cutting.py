@@ -16,9 +16,14 @@ Dispositions (一企一案): a structural loss-maker in a core business gets a *
 (cost reduction that succeeds with probability ``turnaround_success`` after
 ``turnaround_months``; one programme per entity). One still loss-making after its turnaround, or
 a zombie, is *merged into a healthy entity* (兼并重组: profitable, solvent, same group and sector)
-when one exists; otherwise a non-core entity with positive equity is *transferred out* (合作转移)
-and the rest are *closed* (依法关停). ``soft_budget`` hardens the soft budget constraint from the
-reform's start (a lever: lower = harder).
+when one exists whose twelve-month profit covers ``merge_cover`` times the loss it takes on (the
+absorber carries the absorbed business, losses included); otherwise one with positive equity
+is *transferred out* (合作转移; core businesses too when ``sell_core``) and the rest are *closed*
+(依法关停): liquidating an entity with positive equity at the liquidation recovery rate destroys
+more value than selling it.
+``soft_budget`` hardens the soft budget constraint from the reform's start (a lever: lower =
+harder). Each disposition is a decision that completes after its duration or fails
+(:mod:`sim.policies.dispositions`).
 """
 
 from __future__ import annotations
@@ -92,6 +97,21 @@ class LossCuttingParams(RuleParams):
         high=1.0,
         meaning="One-off cost of a turnaround, share of annual operating cost",
     )
+    merge_cover: float = param(
+        1.0,
+        unit="ratio",
+        kind="lever",
+        low=0.0,
+        meaning="A loss-maker is merged into a healthy entity only if the absorber's twelve-month "
+        "profit is at least this multiple of the loss it takes on (the merger carries the loss)",
+    )
+    sell_core: bool = param(
+        True,
+        unit="-",
+        kind="lever",
+        meaning="A core loss-maker with positive equity and no absorber is sold (合作转移, e.g. "
+        "mixed-ownership reform) rather than closed; false: only non-core ones are sold",
+    )
     soft_budget: float = param(
         -1.0,
         unit="share",
@@ -139,19 +159,27 @@ class LossCutting(Rule):
         for row in candidates[order].tolist():
             if taken >= quota(p.per_month, ctx.intensity):
                 return
-            if not st.alive[row] or row in self.due:
+            if not st.alive[row] or row in self.due or row in ctx.busy:
                 continue
             taken += 1
             if st.core[row] and not st.zombie[row] and row not in self.tried:
                 self._start_turnaround(world, row, ctx)
                 continue
-            yield self._dispose(world, row, absorbers)
+            yield self._dispose(world, row, absorbers, ttm, ctx)
 
-    def _dispose(self, world: World, row: int, absorbers: dict[int, int]) -> Action:
+    def _dispose(
+        self, world: World, row: int, absorbers: dict[int, int], ttm: np.ndarray, ctx: Context
+    ) -> Action:
         st = world.state
         cause = "zombie" if st.zombie[row] else "structural loss"
         into = absorbers.get(int(st.group[row]) * N_SECTORS + int(st.sector[row]), -1)
-        if into >= 0 and st.alive[into] and not world.is_ancestor(row, into):
+        if (
+            into >= 0
+            and st.alive[into]
+            and into not in ctx.busy
+            and ttm[into] >= self.params.merge_cover * -ttm[row]
+            and not world.is_ancestor(row, into)
+        ):
             return dispositions.absorb(
                 world,
                 row,
@@ -160,13 +188,14 @@ class LossCutting(Rule):
                 rule=self.family,
                 reason=f"{cause}: merged into a healthy entity (兼并重组)",
             )
-        if not st.core[row] and st.assets[row] > st.liabilities[row]:
+        if st.assets[row] > st.liabilities[row] and (not st.core[row] or self.params.sell_core):
+            label = "core" if st.core[row] else "non-core"
             return dispositions.transfer_out(
                 world,
                 row,
                 self.disposal,
                 rule=self.family,
-                reason=f"{cause}, non-core: transferred out (合作转移)",
+                reason=f"{cause}, {label}: transferred out (合作转移)",
             )
         return dispositions.close(
             world,

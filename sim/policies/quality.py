@@ -7,12 +7,18 @@ businesses (主责主业) per group (Chongqing: each group ≤ 3), with non-core
 
 Each month:
 
-1. **Strategic restructuring.** While there are more groups than ``target_groups``, up to
-   ``group_mergers_per_month`` times: the weakest group (lowest sum of its size rank and its ROE
-   rank: small and unhealthy first) joins the largest group in the same main sector (the
-   headquarters' sector), else in a complementary sector (``sim.sectors.COMPLEMENTS``), else the
-   largest group. ``merger_mode`` ``absorb``: the weaker HQ is absorbed and its subsidiaries report
-   to the stronger HQ; ``subsidiary``: the weaker HQ becomes a second-layer subsidiary.
+1. **Strategic restructuring.** A group is a candidate when it is *weak* (consolidated operating
+   ROE below ``weak_roe``: smoothed profit over a year, one-off results left out, on equity) or
+   *small* (consolidated assets below ``small_assets``).
+   Up to ``group_mergers_per_month`` candidates a month, weakest first (lowest sum of size rank
+   and ROE rank), join an *acquirer*: the largest group that is neither weak nor small, in the
+   same main sector (the headquarters' sector), else in a complementary sector
+   (``sim.sectors.COMPLEMENTS``), else (``unrelated_acquirer``) any. A candidate with no acquirer
+   stays. Nothing counts groups: consolidation goes on for as long as the criteria find
+   candidates, at the pace the levers and the regulator's capacity allow, and groups that weaken
+   later become candidates then. ``merger_mode`` ``absorb``: the weaker HQ is absorbed and its
+   subsidiaries report to the stronger HQ; ``subsidiary``: the weaker HQ becomes a second-layer
+   subsidiary.
 2. **Core businesses.** A group's core businesses are the HQ's sector and its largest sectors by
    revenue, ``max_core`` in all; every entity's ``core`` flag follows.
 3. **Professional integration.** Up to ``integrations_per_month`` non-core subsidiaries (largest
@@ -50,12 +56,29 @@ class QualityParams(RuleParams):
         kind="lever",
         meaning="Switch the 优化重组 rules on",
     )
-    target_groups: int = param(
-        38,
-        unit="count",
+    weak_roe: float = param(
+        0.02,
+        unit="share/yr",
         kind="lever",
-        low=1,
-        meaning="Strategic restructuring continues while there are more groups than this",
+        low=-1.0,
+        high=1.0,
+        meaning="A group whose consolidated twelve-month ROE is below this is weak: a candidate "
+        "for strategic restructuring",
+    )
+    small_assets: float = param(
+        15000.0,
+        unit="mn yuan",
+        kind="lever",
+        low=0.0,
+        meaning="A group with fewer consolidated assets than this is small: a candidate for "
+        "strategic restructuring",
+    )
+    unrelated_acquirer: bool = param(
+        True,
+        unit="-",
+        kind="lever",
+        meaning="A candidate with no acquirer in its own or a complementary sector joins the "
+        "largest sound group",
     )
     group_mergers_per_month: float = param(
         2.0,
@@ -116,54 +139,71 @@ class Quality(Rule):
 
     def step(self, world: World, ctx: Context) -> Iterator[Action]:
         p = self.params
-        for _ in range(quota(p.group_mergers_per_month, ctx.intensity)):
-            action = self._group_merger(world)
-            if action is None:
-                break
-            yield action
+        yield from self._group_mergers(world, ctx, quota(p.group_mergers_per_month, ctx.intensity))
         home = self._update_core(world)
-        yield from self._integrations(world, home, quota(p.integrations_per_month, ctx.intensity))
+        yield from self._integrations(
+            world, home, quota(p.integrations_per_month, ctx.intensity), ctx
+        )
 
-    def _group_merger(self, world: World) -> Action | None:
+    def _group_mergers(self, world: World, ctx: Context, limit: int) -> Iterator[Action]:
+        """Candidates (weak or small groups), weakest first, each with its acquirer."""
         st = world.state
         hq = np.flatnonzero(st.alive & (st.parent < 0))
-        if hq.size <= max(self.params.target_groups, 1):
-            return None
+        if limit <= 0 or hq.size < 2:
+            return
         live = np.flatnonzero(st.alive)
         assets = np.bincount(st.group[live], weights=st.assets[live], minlength=st.n)[hq]
         equity = (
             assets - np.bincount(st.group[live], weights=st.liabilities[live], minlength=st.n)[hq]
         )
-        ttm = st.ttm_profit()
-        profit = np.bincount(st.group[live], weights=ttm[live], minlength=st.n)[hq]
+        # Operating profit: smoothed monthly profit a year, one-off results left out.
+        profit = 12.0 * np.bincount(st.group[live], weights=st.profit_ewm[live], minlength=st.n)[hq]
         roe = np.where(equity > 0, profit / np.maximum(equity, 1e-9), -1.0)
+        weak = roe < self.params.weak_roe
+        small = assets < self.params.small_assets
+        pending = np.isin(hq, list(ctx.busy | ctx.receiving))
+        candidate = (weak | small) & ~pending
+        sound = ~(weak | small) & ~np.isin(hq, list(ctx.busy))
         score = np.argsort(np.argsort(assets, kind="stable"), kind="stable") + np.argsort(
             np.argsort(roe, kind="stable"), kind="stable"
         )
-        weak = int(np.argmin(score))
-        others = np.delete(np.arange(hq.size), weak)
         sector = st.sector[hq]
-        acquirer = -1
-        for wanted in (
-            [int(sector[weak])],
-            [SECTOR_CODE[s] for s in COMPLEMENTS.get(SECTOR_NAMES[int(sector[weak])], ())],
-        ):
-            pool = others[np.isin(sector[others], wanted)]
-            if pool.size:
-                acquirer = int(pool[np.argmax(assets[pool])])
-                break
-        if acquirer < 0:
-            acquirer = int(others[np.argmax(assets[others])])
-        row, into = int(hq[weak]), int(hq[acquirer])
-        reason = (
-            f"strategic restructuring (战略性重组): weakest group joins "
-            f"{st.ids[into]} ({SECTOR_NAMES[int(sector[acquirer])]})"
-        )
-        if self.params.merger_mode == "absorb":
-            return dispositions.absorb(
-                world, row, into, self.disposal, rule=self.family, reason=reason
+        taken = 0
+        for i in np.flatnonzero(candidate)[np.argsort(score[candidate], kind="stable")].tolist():
+            if taken >= limit:
+                return
+            acquirer = self._acquirer(i, sector, assets, sound)
+            if acquirer < 0:
+                continue
+            taken += 1
+            row, into = int(hq[i]), int(hq[acquirer])
+            why = f"weak (ROE {100 * roe[i]:.1f}%)" if weak[i] else "small"
+            reason = (
+                f"strategic restructuring (战略性重组): {why} group joins "
+                f"{st.ids[into]} ({SECTOR_NAMES[int(sector[acquirer])]})"
             )
-        return dispositions.move(row, into, rule=self.family, reason=reason)
+            if self.params.merger_mode == "absorb":
+                yield dispositions.absorb(
+                    world, row, into, self.disposal, rule=self.family, reason=reason
+                )
+            else:
+                yield dispositions.move(row, into, rule=self.family, reason=reason)
+
+    def _acquirer(self, i: int, sector: np.ndarray, assets: np.ndarray, sound: np.ndarray) -> int:
+        """Position of the largest sound group in candidate ``i``'s sector, else a complementary
+        one, else (``unrelated_acquirer``) any; -1 if none."""
+        pools = [
+            [int(sector[i])],
+            [SECTOR_CODE[s] for s in COMPLEMENTS.get(SECTOR_NAMES[int(sector[i])], ())],
+        ]
+        for wanted in pools:  # fmt: skip
+            pool = np.flatnonzero(sound & np.isin(sector, wanted))
+            if pool.size:
+                return int(pool[np.argmax(assets[pool])])
+        if self.params.unrelated_acquirer and sound.any():
+            pool = np.flatnonzero(sound)
+            return int(pool[np.argmax(assets[pool])])
+        return -1
 
     def _update_core(self, world: World) -> dict[int, int]:
         """Set every entity's core flag; returns, for each sector that some group has as a core
@@ -184,7 +224,9 @@ class Quality(Rule):
         best = np.argmax(core_revenue, axis=0)
         return {s: int(groups[best[s]]) for s in range(N_SECTORS) if is_core[best[s], s]}
 
-    def _integrations(self, world: World, home: dict[int, int], limit: int) -> Iterator[Action]:
+    def _integrations(
+        self, world: World, home: dict[int, int], limit: int, ctx: Context
+    ) -> Iterator[Action]:
         st = world.state
         rows = np.flatnonzero(st.alive & (st.parent >= 0) & ~st.core)
         if rows.size == 0 or limit <= 0:
@@ -193,7 +235,7 @@ class Quality(Rule):
         for row in rows[np.argsort(-st.assets[rows], kind="stable")].tolist():
             if taken >= limit:
                 return
-            if not st.alive[row] or st.core[row]:
+            if not st.alive[row] or st.core[row] or row in ctx.busy:
                 continue
             taken += 1
             target = home.get(int(st.sector[row]), -1)

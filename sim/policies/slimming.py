@@ -12,7 +12,10 @@ Each month, in this order, up to ``per_month`` (times the surge intensity) propo
    it is small (assets below ``absorb_below``) or in its parent's sector, and otherwise moved up
    (划转) to its grandparent with its subtree; deeper entities follow in later months;
 3. **Absorb small siblings**: subsidiaries of one parent in the same sector with assets below
-   ``sibling_below`` are merged into the largest of them.
+   ``sibling_below`` are merged into the largest of them;
+4. **Absorb small leaves into their parent**: operating subsidiaries with no subsidiaries of
+   their own and assets below ``leaf_below`` (0: off) are merged into their direct parent,
+   smallest first (压减: a small company kept for a single contract or site becomes a branch).
 
 New subsidiaries need approval (严控新设): only ``entry_approval`` of the entries the market
 proposed this month (``world.pending_entries``) go ahead.
@@ -84,6 +87,14 @@ class SlimmingParams(RuleParams):
         low=0.0,
         meaning="Same-sector siblings with fewer assets than this are merged together",
     )
+    leaf_below: float = param(
+        0.0,
+        unit="mn yuan",
+        kind="lever",
+        low=0.0,
+        meaning="Operating subsidiaries with no subsidiaries and fewer assets than this are "
+        "absorbed into their parent; 0 = off",
+    )
     entry_approval: float = param(
         1.0,
         unit="share",
@@ -109,12 +120,22 @@ class Slimming(Rule):
             world.pending_entries = pending.where(self.approve(pending.parents.size, ctx.rng))
         limit = quota(self.params.per_month, ctx.intensity)
         taken = 0
-        for proposals in (self._deregistrations, self._layer_cap, self._sibling_mergers):
+        for proposals in (
+            self._deregistrations,
+            self._layer_cap,
+            self._sibling_mergers,
+            self._small_leaves,
+        ):
             for action in proposals(world):
                 if taken >= limit:
                     return
-                if world.state.alive[action.row] and (
-                    action.target < 0 or world.state.alive[action.target]
+                if (
+                    world.state.alive[action.row]
+                    and action.row not in ctx.busy
+                    and (
+                        action.target < 0
+                        or (world.state.alive[action.target] and action.target not in ctx.busy)
+                    )
                 ):
                     taken += 1
                     yield action
@@ -180,6 +201,28 @@ class Slimming(Rule):
                 self.disposal,
                 rule=self.family,
                 reason="small same-sector sibling absorbed (减数量)",
+            )
+
+    def _small_leaves(self, world: World) -> Iterator[Action]:
+        st = world.state
+        if self.params.leaf_below <= 0:
+            return
+        rows = np.flatnonzero(
+            st.alive
+            & (st.parent >= 0)
+            & (st.status == OPERATING)
+            & (st.assets < self.params.leaf_below)
+        )
+        for row in rows[np.argsort(st.assets[rows], kind="stable")].tolist():
+            if world.has_children(row):
+                continue
+            yield dispositions.absorb(
+                world,
+                row,
+                int(st.parent[row]),
+                self.disposal,
+                rule=self.family,
+                reason="small subsidiary absorbed into its parent (减数量)",
             )
 
     def approve(self, n: int, rng: np.random.Generator) -> np.ndarray:
