@@ -39,5 +39,5 @@ def test_scenario_reproduces_its_golden_table(fresh, name, table):
 
 def test_chongqing_reference_starts_from_the_exact_roster(fresh):
     ts = fresh["chongqing_reference"]["timeseries"]
-    assert ts["entities"].iloc[0] == 2260
+    assert ts["operating_entities"].iloc[0] == 2260
     assert ts["groups"].iloc[0] == 51
