@@ -11,13 +11,16 @@ One call of :meth:`Economy.step` is one month:
 3. the soft budget constraint (预算软约束): from the deepest layer up, a parent covers the share
    ``soft_budget`` of a subsidiary's cash shortfall with an intra-group loan, draining its own cash;
    the rest, and any headquarters' shortfall, is borrowed externally;
-4. zombie classification (僵尸企业): smoothed losses, interest coverage below 1, and support
-   from the parent within the last ``zombie_window`` months;
+4. zombie classification (僵尸企业, :mod:`sim.zombies`): an operating entity with a loss streak
+   of ``zombie_loss_years``, interest coverage below 1, and support within the last
+   ``zombie_window`` months;
 5. market exits: an insolvent subsidiary (negative equity on its own books) fails with monthly
    probability ``bankruptcy_hazard * (1 - soft_budget)``; hardening the budget constraint raises it;
 6. entry: new subsidiaries appear at ``entry_rate`` a year, founded by solvent operating entities.
 
-Structural changes (5, 6) are *proposed* here and applied by the model's structural operations.
+Structural changes (5, 6) are *proposed* here and applied by the model's structural operations;
+the unaided fates of zombies (recovery, a creditor-forced exit) are drawn in the model's market
+stage (:meth:`sim.model.SOEModel._zombie_fates`).
 
 Random numbers. Sector demand draws from its own sequential generator (``demand_rng``), which
 nothing state-dependent touches, so every plan run with the same seed faces the same macro path.

@@ -30,7 +30,7 @@ class Baseline:
     entities: float = float("nan")
     operating_entities: float = float("nan")
     losses: float = float("nan")
-    """Losses of loss-makers in the start year (year to date at month 0), mn yuan/yr."""
+    """Losses of loss-makers over the twelve months to month 0, mn yuan/yr."""
 
 
 ADDITIVE: frozenset[str] = frozenset({
@@ -53,14 +53,23 @@ class Snapshot:
     """Trailing-twelve-month profit of every row (zero for rows that left), mn yuan."""
     baseline: Baseline
     ledger: Ledger
+    month_of_year: int = 12
+    """Calendar month of the snapshot: the months the year-to-date figures cover."""
     _cols: dict[str, np.ndarray] = field(default_factory=dict)
     _totals: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def take(cls, state: EntityState, baseline: Baseline, ledger: Ledger | None = None) -> Snapshot:
-        """Snapshot of the live entities now."""
+    def take(
+        cls,
+        state: EntityState,
+        baseline: Baseline,
+        ledger: Ledger | None = None,
+        month_of_year: int = 12,
+    ) -> Snapshot:
+        """Snapshot of the live entities now; ``month_of_year``: the calendar month (1-12), the
+        months the year-to-date figures cover."""
         return cls(state, np.flatnonzero(state.alive), state.ttm_profit(), baseline,
-                   ledger or Ledger())  # fmt: skip
+                   ledger or Ledger(), month_of_year)  # fmt: skip
 
     def col(self, name: str) -> np.ndarray:
         """A state column restricted to live entities (cached; do not modify it)."""
@@ -190,9 +199,9 @@ def operating_entities_cut_share(s: Snapshot) -> float:
 
 
 def losses_cut_share(s: Snapshot) -> float:
-    """Reduction of loss-makers' losses (减亏损): year to date against the start year's, share
-    (compare at year ends: mid-year it sets part of a year against a whole one)."""
-    b = s.baseline.losses
+    """Reduction of loss-makers' losses (减亏损): year to date against the same months' share of
+    the losses in the twelve months to month 0 (share)."""
+    b = s.baseline.losses * s.month_of_year / 12.0
     return 1.0 - loss_makers_losses(s) / b if b > 0 else float("nan")
 
 

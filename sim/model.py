@@ -177,7 +177,9 @@ class SOEModel(mesa.Model):
             zombies.initial_history(self.state, config.economy, *self._start_history)
             zombies.classify(self.state, config.economy)
             self._start_history = None
-        self.state.profit_ytd[:] = self.state.ttm_profit()  # month 0 closes the start year
+        # Month 0 is the month before the start: its year to date is that share of the TTM.
+        self._month0_of_year = int(month_label(config.start_date, 0)[5:7])
+        self.state.profit_ytd[:] = self.state.ttm_profit() * (self._month0_of_year / 12.0)
         self.events = EventLog()
         self.pending_entries: EntrySpec | None = None
         self._deferred: dict[str, int] = {}
@@ -198,7 +200,7 @@ class SOEModel(mesa.Model):
             equity=equity(start),
             entities=entities(start),
             operating_entities=operating_entities(start),
-            losses=loss_makers_losses(start),
+            losses=loss_makers_losses(start) * 12.0 / self._month0_of_year,
         )
         self._timeseries: list[dict[str, float | int | str]] = []
         self._groups: list[tuple[int, str, dict[str, np.ndarray]]] = []
@@ -388,7 +390,9 @@ class SOEModel(mesa.Model):
                 rule="economy",
                 reason="zombie forced out by its creditors",
             )
-        recovering = rows[(draws >= exit_p) & (draws < exit_p + recover_p)]
+        # Recovery from the top of the unit interval, exit from the bottom: a harder budget
+        # constraint widens the exit band without moving who recovers (pairing across plans).
+        recovering = rows[(draws >= max(exit_p, 1.0 - recover_p)) & st.alive[rows]]
         cut = zombies.restructure(st, econ, recovering)
         for row, share in zip(recovering.tolist(), cut.tolist(), strict=True):
             reason = f"zombie restructured with its creditors: costs cut {share:.0%}"
@@ -412,7 +416,7 @@ class SOEModel(mesa.Model):
         self._deferred.clear()
         if self.month > 0:  # month 0's year to date is the start year's TTM (set at load)
             self.state.profit_ytd += self.state.profit
-        snap = Snapshot.take(self.state, self.baseline, self.ledger)
+        snap = Snapshot.take(self.state, self.baseline, self.ledger, int(self.date[5:7]))
         row: dict[str, float | int | str] = {"month": self.month, "date": self.date}
         row.update(portfolio_row(snap))
         self._timeseries.append(row)

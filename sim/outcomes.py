@@ -62,7 +62,7 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     _o("loss_makers_losses", "mn yuan", "group", "lower",
        "亏损额: losses of loss-making operating entities, year to date"),
     _o("losses_cut_share", "share", "portfolio", "higher",
-       "cut in loss-makers' losses, year to date against the start year (减亏损)"),
+       "cut in loss-makers' losses year to date against the same months before the start (减亏损)"),
     _o("revenue", "mn yuan/month", "group", "higher", "revenue this month"),
     _o("profit", "mn yuan/month", "group", "higher", "profit before tax this month (利润总额)"),
     _o("profit_ttm", "mn yuan/yr", "group", "higher", "trailing-twelve-month profit"),

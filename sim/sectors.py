@@ -24,7 +24,8 @@ class SectorProfile:
             (share of revenue).
         margin_sd: cross-entity standard deviation of that margin (share of revenue).
         debt_ratio: typical liabilities / assets at the start (share).
-        demand_vol: stationary standard deviation of the sector's monthly log demand level (log points).
+        demand_vol: stationary standard deviation of the sector's monthly log demand level
+            (log points).
         staff_per_revenue: employees per million yuan of annual revenue (persons / mn yuan).
         land_per_asset: land held per million yuan of assets (mu / mn yuan).
         weight: share of a synthetic population's entities in this sector (relative weight).

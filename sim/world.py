@@ -1,11 +1,11 @@
 """The narrow world a rule sees: state, ledger, clock and the operations that write the event log.
 
-Rules read the per-entity arrays and *propose*; the engine admits proposals and applies them
-through the operations below. Each operation logs its action as one event carrying all of its
-flows, after all of its effects (an exit or a merge first logs the ``move`` of each subsidiary it
-hands on; a programme whose flows are all zero logs nothing). :class:`sim.model.SOEModel`
-implements this protocol; mypy checks that rules use nothing else of the model. No operation
-calls back into the policy.
+Rules read the per-entity arrays and *propose*; the engine admits proposals as decisions and, when
+each is due, carries it out through the operations below. Each operation logs its action as one
+event carrying all of its flows, after all of its effects (an exit or a merge first logs the
+``move`` of each subsidiary it hands on; a programme whose flows are all zero logs nothing).
+:class:`sim.model.SOEModel` implements this protocol; mypy checks that rules use nothing else of
+the model. No operation calls back into the policy.
 """
 
 from __future__ import annotations

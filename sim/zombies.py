@@ -15,8 +15,9 @@ the classification at month 0: a loss-maker's streak starts at ``12 * loss_years
 entity supported last year counts as supported in the month before the start.
 
 **Unaided.** A zombie recovers, by restructuring its costs and debts with its creditors and
-owner (cutting operating cost until its operating profit covers interest again, by at most
-``zombie_recovery_max_cut``), with annual probability ``zombie_recovery_rate``; it is forced out
+owner (cutting operating cost until its profit at neutral demand is 2% of revenue, by at most
+``zombie_recovery_max_cut``; the spell ends and its loss streak restarts), with annual
+probability ``zombie_recovery_rate``; it is forced out
 by its creditors with annual probability ``zombie_exit_rate`` at the economy's soft budget
 constraint, rising in proportion to ``1 - soft_budget`` as the constraint hardens. Demand moves
 zombies in and out of the definition besides. The default rates (0.14 and 0.06 a year) are the
@@ -83,12 +84,20 @@ def neutral_profit_rows(state: EntityState, econ: EconomyConfig, rows: np.ndarra
     return revenue - opcost - overhead - state.gov_cost[rows] - interest
 
 
+RECOVERY_MARGIN = 0.02
+"""A recovering zombie cuts costs until its neutral profit is this share of its revenue."""
+
+
 def restructure(state: EntityState, econ: EconomyConfig, rows: np.ndarray) -> np.ndarray:
-    """Cut the operating cost of ``rows`` so that neutral profit reaches break-even (at most
-    ``zombie_recovery_max_cut``); returns the share cut of each."""
+    """Cut the operating cost of ``rows`` until neutral profit is ``RECOVERY_MARGIN`` of revenue
+    (at most ``zombie_recovery_max_cut`` of the cost), and end their zombie spell: the loss
+    streak restarts and the smoothed flows restart from the new neutral month, so a recovered
+    entity is a zombie again only after ``zombie_loss_years`` more years of losses. Returns the
+    share of cost cut of each."""
     if rows.size == 0:
         return np.zeros(0)
-    gap = -neutral_profit_rows(state, econ, rows)
+    revenue = state.revenue_base[rows] * state.productivity[rows]
+    gap = RECOVERY_MARGIN * revenue - neutral_profit_rows(state, econ, rows)
     opcost = state.fixed_cost[rows] + state.var_cost_ratio[rows] * state.revenue_base[rows]
     cut = np.clip(
         np.divide(gap, opcost, out=np.zeros(rows.size), where=opcost > 0),
@@ -97,6 +106,13 @@ def restructure(state: EntityState, econ: EconomyConfig, rows: np.ndarray) -> np
     )
     state.fixed_cost[rows] *= 1.0 - cut
     state.var_cost_ratio[rows] *= 1.0 - cut
+    neutral = neutral_profit_rows(state, econ, rows)
+    interest = state.liabilities[rows] * (econ.interest_bearing_share * econ.interest_rate / 12.0)
+    state.profit_ewm[rows] = neutral
+    state.ebit_ewm[rows] = neutral + interest
+    state.interest_ewm[rows] = interest
+    state.loss_months[rows] = 0
+    state.zombie[rows] = False
     return cut
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from worlds import entity, events, world
 
+from sim.model import SOEModel
 from sim.policies.config import ConstraintParams, PolicyConfig
 from sim.policies.dispositions import DisposalParams
 from sim.policies.loss_cutting import LossCuttingParams
 from sim.policies.quality import QualityParams
 from sim.policies.slimming import SlimmingParams
+from sim.population.roster import validate_roster
 
 LOSS = {"revenue": 120.0, "operating_cost": 240.0}
 """Loses about 10 mn yuan a month, at any demand."""
@@ -76,6 +79,7 @@ def closing_world(**timing: float) -> tuple:
         name="test",
         loss_cutting=LossCuttingParams(enabled=True, turnaround_success=0.0),
         disposal=disposal,
+        constraints=ConstraintParams(budget=1000.0),
     )
     rows = [entity("G", assets=1000.0), entity("Z", "G", core=False, sector="commerce",
                                                  cash=1.0, **LOSS)]  # fmt: skip
@@ -98,7 +102,7 @@ def test_a_closure_completes_after_its_duration():
 
 
 def test_a_failed_disposition_is_dropped_refunded_and_can_be_tried_again():
-    m, policy = closing_world(close_months=2, close_failure=1.0, transfer_months=2,
+    m, _ = closing_world(close_months=2, close_failure=1.0, transfer_months=2,
                               transfer_failure=1.0)  # fmt: skip
     z = m.row_of("Z")
     m.run_for(3)
@@ -106,9 +110,11 @@ def test_a_failed_disposition_is_dropped_refunded_and_can_be_tried_again():
     assert m.state.alive[z]
     assert list(frame.query("op == 'abandon'")["month"]) == [3]
     assert "failed" in frame.query("op == 'abandon'")["reason"].iloc[0]
-    assert m.policy.budget_left == pytest.approx(policy.constraints.budget)  # refunded
-    m.step()  # free again: decided anew
-    assert (m.events.to_frame()["op"] == "decide").sum() == 2
+    # Refunded in full; free again, it is decided anew in the same month (and committed again).
+    assert (frame["op"] == "decide").sum() == 2
+    again = m.policy.decisions[0]
+    assert again.decided == 3 and again.committed > 0
+    assert m.policy.budget_left == pytest.approx(1000.0 - again.committed, abs=1e-9)
 
 
 def test_an_entity_being_disposed_of_is_not_proposed_again():
@@ -228,7 +234,9 @@ def test_year_to_date_restarts_in_january():
     assert m.state.profit_ytd[z] == pytest.approx(m.state.ttm_profit()[z])
     m.step()
     assert m.state.profit_ytd[z] == pytest.approx(m.state.profit[z])
-    m.run_for(11)
+    m.run_for(2)  # March: January to March add up
+    assert m.state.profit_ytd[z] == pytest.approx(m.state.profit_hist[1:4, z].sum())
+    m.run_for(9)
     m.step()  # January 2025
     assert m.date == "2025-01"
     assert m.state.profit_ytd[z] == pytest.approx(m.state.profit[z])
@@ -251,3 +259,42 @@ def test_dataclass_replace_keeps_timing_fields():
     d = dataclasses.replace(DisposalParams(), close_months=9)
     assert d.timing(type("A", (), {"kind": "close"})(), False) == (9, d.close_failure)  # type: ignore[arg-type]
     assert np.isclose(d.timing(type("A", (), {"kind": "merge"})(), True)[0], d.group_merger_months)  # type: ignore[arg-type]
+
+
+def test_merge_cover_counts_every_loss_an_absorber_takes_on_in_a_month():
+    """A's profit covers one of the two zombies' losses, not both: the second is sold instead."""
+    zombie = dict(cash=1.0, loss_years=3, support_last_year=12.0, **LOSS)
+    rows = [entity("G", assets=1000.0, sector="commerce"),
+            entity("A", "G", revenue=1200.0, operating_cost=1000.0, assets=2000.0),
+            entity("Z1", "G", assets=300.0, **zombie),
+            entity("Z2", "G", assets=300.0, **zombie)]  # fmt: skip
+    policy = PolicyConfig(name="test", loss_cutting=LossCuttingParams(enabled=True,
+                                                                      merge_cover=1.3))  # fmt: skip
+    m = world(rows, policy)
+    m.step()
+    ops = m.events.to_frame().query("op in ('merge', 'exit')")
+    assert sorted(ops["op"]) == ["exit", "merge"]
+
+
+def test_year_to_date_and_losses_cut_are_right_for_a_mid_year_start():
+    """Start in July: month 0 (June) has half a year to date, and without any change the cut in
+    losses reads 0 in every month, not 50% in June or 75% in September."""
+    rows = [entity("G", assets=1000.0), entity("Z", "G", cash=500.0, assets=600.0, **LOSS)]
+    m = world(rows)
+    m = SOEModel(dataclasses.replace(m.config, start="2024-07"), roster=validate_roster(
+        pd.DataFrame(rows), source="test"))  # fmt: skip
+    z = m.row_of("Z")
+    assert m.state.profit_ytd[z] == pytest.approx(0.5 * m.state.ttm_profit()[z])
+    m.run_for(8)
+    ts = m.timeseries()
+    assert ts["losses_cut_share"].abs().max() < 0.02
+
+
+def test_capacity_allowances_are_whole_actions_that_add_up_to_the_capacity():
+    c = ConstraintParams(capacity_per_month=2)
+    assert c.allowances(["loss_cutting", "slimming", "quality"]) == {
+        "loss_cutting": 1.0, "slimming": 1.0, "quality": 0.0}  # fmt: skip
+    c = ConstraintParams(capacity_per_month=10, capacity_shares={"slimming": 2})
+    out = c.allowances(["loss_cutting", "slimming", "quality"])
+    assert out == {"loss_cutting": 3.0, "slimming": 5.0, "quality": 2.0}
+    assert sum(out.values()) == 10

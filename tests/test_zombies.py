@@ -69,6 +69,25 @@ def test_unaided_zombies_recover_and_exit_at_the_declared_rates():
     assert exit_share == pytest.approx(0.1, abs=0.02)
     assert recovery_share == pytest.approx(0.2, abs=0.03)
     assert (exits["reason"] == "zombie forced out by its creditors").all()
+    # A recovery ends the spell: each entity restructures once, and is no zombie afterwards.
+    assert len(restructured) == restructured["entity_id"].nunique()
+    rows = [m.row_of(i) for i in restructured["entity_id"]]
+    assert not m.state.zombie[rows].any()
+
+
+def test_a_recovered_zombie_is_profitable_at_neutral_demand_and_no_longer_a_zombie():
+    rows = [entity("G", assets=10000.0),
+            entity("Z", "G", loss_years=3, support_last_year=12.0, **LOSS)]  # fmt: skip
+    m = world(rows, zombie_recovery_rate=1.0, zombie_recovery_max_cut=0.6)
+    z = m.row_of("Z")
+    assert m.state.zombie[z]
+    m.step()
+    assert not m.state.zombie[z] and m.state.loss_months[z] == 0
+    from sim.zombies import neutral_profit_rows
+
+    assert neutral_profit_rows(m.state, m.config.economy, np.array([z]))[0] > 0
+    m.run_for(6)
+    assert (m.events.to_frame()["op"] == "restructure").sum() == 1
 
 
 def test_a_hard_budget_constraint_forces_more_zombies_out():

@@ -2,8 +2,9 @@
 
 A rule reads the model's state and *proposes*; the policy engine (:mod:`sim.policies.engine`)
 admits proposals against the month's constraints (the regulator's processing capacity, the
-restructuring budget, the employment-stability cap) and *applies* them through the model's
-structural operations, which write the event log. Rules may also run continuous programmes that
+restructuring budget, the employment-stability cap) as *decisions*, and carries each out through
+the model's structural operations when its duration has passed (or drops it if it fails), which
+write the event log. Rules may also run continuous programmes that
 change entities' economics without changing the ownership forest (revitalising idle assets,
 decoupling government functions, turnarounds); those charge the budget through the context.
 
@@ -130,8 +131,9 @@ class Rule(ABC):
     def step(self, world: World, ctx: Context) -> Iterator[Action]:
         """Run this month's programmes and yield structural proposals, best first.
 
-        The generator is consumed lazily: each yielded action is admitted and applied (or
-        refused) before the next is asked for, so a rule always sees the current state.
+        The generator is consumed lazily: each yielded action is admitted (decided) or refused
+        before the next is asked for. A decided action completes after its duration (instantly
+        when it is 0): skip the rows in ``ctx.busy``, which earlier decisions are disposing of.
         """
 
 

@@ -77,12 +77,21 @@ class ConstraintParams(Validated):
                   "a weight >= 0", weight)  # fmt: skip
 
     def allowances(self, families: list[str]) -> dict[str, float]:
-        """Each family's reserved share of ``capacity_per_month``."""
+        """Each family's reserved share of the month's whole actions (``capacity_per_month``
+        rounded down), in whole actions by largest remainder: the allowances add up to the
+        capacity, so fractional shares never leave it unused (ties go to the earlier family)."""
         weights = {f: float(self.capacity_shares.get(f, 1.0)) for f in families}
         total = sum(weights.values())
-        if total <= 0:
+        if total <= 0 or not families:
             return dict.fromkeys(families, 0.0)
-        return {f: self.capacity_per_month * w / total for f, w in weights.items()}
+        capacity = int(min(self.capacity_per_month, 1e12))
+        exact = {f: capacity * w / total for f, w in weights.items()}
+        whole = {f: int(v) for f, v in exact.items()}
+        left = capacity - sum(whole.values())
+        by_remainder = sorted(families, key=lambda f: -(exact[f] - whole[f]))
+        for f in by_remainder[:left]:
+            whole[f] += 1
+        return {f: float(v) for f, v in whole.items()}
 
 
 @dataclass(kw_only=True)

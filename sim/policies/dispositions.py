@@ -267,6 +267,10 @@ def rebuild(world: World, action: Action, p: DisposalParams) -> Action:
     if action.kind == "close":
         return close(world, action.row, p, **kw)
     if action.kind == "transfer_out":
+        st = world.state
+        if st.assets[action.row] <= st.liabilities[action.row]:  # no equity left to sell
+            reason = f"{action.reason}; insolvent by completion: closed instead"
+            return close(world, action.row, p, rule=action.rule, reason=reason)
         return transfer_out(world, action.row, p, **kw)
     if action.kind == "deregister":
         return deregister(world, action.row, p, **kw)

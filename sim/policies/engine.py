@@ -112,7 +112,7 @@ class Policy:
                 self._decide(world, rule, proposals[rule.family], budget, spare, busy, receiving)
         for rule in self.structural:  # what no capacity was left for is deferred
             for action in proposals[rule.family]:
-                if self._valid(world, action, busy):
+                if self._valid(world, action, busy, receiving):
                     world.defer(action.rule)
         self.budget_left = budget.money
 
@@ -132,7 +132,7 @@ class Policy:
             action = next(proposals, None)
             if action is None:
                 return
-            if not self._valid(world, action, busy):
+            if not self._valid(world, action, busy, receiving):
                 continue
             if not budget.admits(action):
                 world.defer(action.rule)
@@ -180,9 +180,18 @@ class Policy:
             self.apply(world, final)
 
     @staticmethod
-    def _valid(world: World, action: Action, busy: set[int] | None = None) -> bool:
+    def _valid(
+        world: World,
+        action: Action,
+        busy: set[int] | None = None,
+        receiving: set[int] | None = None,
+    ) -> bool:
+        """Entities alive, not already being disposed of, no cycle; an entity that a pending
+        decision merges something into is not disposed of meanwhile."""
         st = world.state
         if not st.alive[action.row] or (busy is not None and action.row in busy):
+            return False
+        if receiving is not None and action.kind != "move" and action.row in receiving:
             return False
         if action.kind in ("merge", "move") and action.target >= 0:
             if busy is not None and action.target in busy:

@@ -103,7 +103,8 @@ class LossCuttingParams(RuleParams):
         kind="lever",
         low=0.0,
         meaning="A loss-maker is merged into a healthy entity only if the absorber's twelve-month "
-        "profit is at least this multiple of the loss it takes on (the merger carries the loss)",
+        "profit, less the losses it took on this month, is at least this multiple of the loss "
+        "(the merger carries the loss)",
     )
     sell_core: bool = param(
         True,
@@ -155,6 +156,8 @@ class LossCutting(Rule):
         candidates = candidates[~cyclical]
         order = np.lexsort((ttm[candidates], -st.layer[candidates]))
         absorbers = healthy_absorbers(world)
+        cover = {into: float(ttm[into]) for into in absorbers.values()}
+        """Each absorber's profit not yet committed this month to covering absorbed losses."""
         taken = 0
         for row in candidates[order].tolist():
             if taken >= quota(p.per_month, ctx.intensity):
@@ -165,10 +168,16 @@ class LossCutting(Rule):
             if st.core[row] and not st.zombie[row] and row not in self.tried:
                 self._start_turnaround(world, row, ctx)
                 continue
-            yield self._dispose(world, row, absorbers, ttm, ctx)
+            yield self._dispose(world, row, absorbers, cover, ttm, ctx)
 
     def _dispose(
-        self, world: World, row: int, absorbers: dict[int, int], ttm: np.ndarray, ctx: Context
+        self,
+        world: World,
+        row: int,
+        absorbers: dict[int, int],
+        cover: dict[int, float],
+        ttm: np.ndarray,
+        ctx: Context,
     ) -> Action:
         st = world.state
         cause = "zombie" if st.zombie[row] else "structural loss"
@@ -177,9 +186,10 @@ class LossCutting(Rule):
             into >= 0
             and st.alive[into]
             and into not in ctx.busy
-            and ttm[into] >= self.params.merge_cover * -ttm[row]
+            and cover.get(into, 0.0) >= self.params.merge_cover * -ttm[row]
             and not world.is_ancestor(row, into)
         ):
+            cover[into] -= self.params.merge_cover * -ttm[row]
             return dispositions.absorb(
                 world,
                 row,

@@ -62,8 +62,8 @@ class QualityParams(RuleParams):
         kind="lever",
         low=-1.0,
         high=1.0,
-        meaning="A group whose consolidated twelve-month ROE is below this is weak: a candidate "
-        "for strategic restructuring",
+        meaning="A group whose consolidated operating ROE (smoothed monthly profit x 12, one-offs "
+        "left out, on equity) is below this is weak: a candidate for strategic restructuring",
     )
     small_assets: float = param(
         15000.0,
