@@ -19,7 +19,7 @@ From the ``chongqing_2023`` start (end-2023), over ``--seeds`` common seeds:
 5. **Knife-edges**: end-2024 groups against the regulator's capacity, the entity cut against the
    slimming pace, the loss-making share against the loss-cutting pace.
 
-Writes ``results/summary.md`` and CSV tables (``--out`` to write elsewhere).
+Writes ``results/summary.md`` and ``results/zombies_unaided.csv`` (``--out`` to write elsewhere).
 """
 
 from __future__ import annotations
@@ -156,7 +156,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 *BASE, "policy=chongqing_2024", "months=12", f"policy.{key}={v}"
             )
     ts, _ = run_ensemble(scen, seeds, args.processes)
-    ts.to_parquet(args.out / "timeseries.parquet", index=False)
     nr = ts[ts["scenario"].str.startswith("no_reform")]
     lines += [
         "",
