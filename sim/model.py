@@ -355,17 +355,23 @@ class SOEModel(mesa.Model):
         # judged on the books before this month's exits).
         solo = st.solo_equity()
         for row in self.economy.propose_bankruptcies(st, solo).tolist():
-            recovery = self.config.economy.liquidation_recovery * st.assets[row]
-            self.exit(
-                row,
-                fate="bankrupt",
-                proceeds=max(recovery - st.liabilities[row], 0.0),
-                creditor_loss=max(st.liabilities[row] - recovery, 0.0),
-                rule="economy",
-                reason="insolvent without parent support",
-            )
+            self._liquidate(row, "insolvent without parent support")
         self._zombie_fates()
         self.pending_entries = self.economy.propose_entries(st, solo)
+
+    def _liquidate(self, row: int, reason: str) -> None:
+        """A market exit (bankrupt): assets sold at the economy's liquidation recovery rate, the
+        parent gets any surplus, creditors bear any shortfall."""
+        st = self.state
+        recovery = self.config.economy.liquidation_recovery * st.assets[row]
+        self.exit(
+            row,
+            fate="bankrupt",
+            proceeds=max(recovery - st.liabilities[row], 0.0),
+            creditor_loss=max(st.liabilities[row] - recovery, 0.0),
+            rule="economy",
+            reason=reason,
+        )
 
     def _zombie_fates(self) -> None:
         """Zombies unaided (:mod:`sim.zombies`): some restructure and recover, some are forced
@@ -381,15 +387,7 @@ class SOEModel(mesa.Model):
         recover_p = zombies.monthly_hazard(econ.zombie_recovery_rate)
         leaving = rows[(draws < exit_p) & (st.parent[rows] >= 0)]
         for row in leaving.tolist():
-            recovery = econ.liquidation_recovery * st.assets[row]
-            self.exit(
-                row,
-                fate="bankrupt",
-                proceeds=max(recovery - st.liabilities[row], 0.0),
-                creditor_loss=max(st.liabilities[row] - recovery, 0.0),
-                rule="economy",
-                reason="zombie forced out by its creditors",
-            )
+            self._liquidate(row, "zombie forced out by its creditors")
         # Recovery from the top of the unit interval, exit from the bottom: a harder budget
         # constraint widens the exit band without moving who recovers (pairing across plans).
         recovering = rows[(draws >= max(exit_p, 1.0 - recover_p)) & st.alive[rows]]
