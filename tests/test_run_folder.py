@@ -122,7 +122,8 @@ def test_write_outputs_refuses_then_replaces_in_process(tmp_path):
 def test_a_signal_mid_run_leaves_nothing(tmp_path, sig, status):
     out = tmp_path / "outputs" / "run"
     env = {**os.environ, "MPLBACKEND": "Agg", "HYDRA_FULL_ERROR": "0"}
-    args = ["population=synthetic", "population.n_entities=20000", "months=120"]
+    # Long enough (30 million entity-months) that the signal lands mid-run on any machine.
+    args = ["population=synthetic", "population.n_entities=50000", "months=600"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", *args, "output.chart=false", f"hydra.run.dir={out}"],
         cwd=tmp_path,
