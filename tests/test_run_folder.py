@@ -131,6 +131,9 @@ def test_a_signal_mid_run_leaves_nothing(tmp_path, sig, status):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A runner started in the background (e.g. `cmd &` in a script) ignores SIGINT, and the
+        # child would inherit that; the test is about what soe-sim does when it gets the signal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not leftovers(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
