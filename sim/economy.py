@@ -84,28 +84,6 @@ class EntrySpec:
         return EntrySpec(**{k: getattr(self, k)[keep] for k in self.__dataclass_fields__})
 
 
-def monthly_costs(
-    state: EntityState, econ: EconomyConfig, volume: np.ndarray, revenue: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Operating cost, management overhead and interest for a month (mn yuan each)."""
-    operating_cost = state.fixed_cost + state.var_cost_ratio * volume
-    overhead = econ.entity_overhead / 12.0 + econ.layer_overhead * (state.layer - 1) * revenue
-    interest = state.liabilities * (econ.interest_bearing_share * econ.interest_rate / 12.0)
-    return operating_cost, overhead, interest
-
-
-def neutral_profit(state: EntityState, econ: EconomyConfig) -> np.ndarray:
-    """Monthly profit of every entity at neutral demand (volume ``revenue_base``, the expected
-    volume under the mean-preserving shocks), mn yuan.
-
-    A loss-maker whose neutral profit is positive is losing money because of the cycle only.
-    """
-    volume = state.revenue_base
-    revenue = volume * state.productivity
-    opcost, overhead, interest = monthly_costs(state, econ, volume, revenue)
-    return revenue - opcost - overhead - state.gov_cost - interest
-
-
 class Economy:
     """Holds the sector demand state and advances the economy one month at a time."""
 
@@ -204,7 +182,7 @@ class Economy:
         if cfg.productivity_growth:
             state.productivity *= (1.0 + cfg.productivity_growth) ** (1.0 / 12.0)
         # Written in place into the state's flow columns: at a million entities every temporary
-        # array is 8 MB. The formulas are those of monthly_costs.
+        # array is 8 MB. The formulas are those of sim.accounts.monthly_costs.
         dead = ~state.alive
         # log volume: the shocks less half their variance, so the volume's mean is revenue_base
         volume = (self.demand - self.demand_half_variance(month))[state.sector]

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.accounts import interest, neutral_profit
+
 if TYPE_CHECKING:
     from sim.config import EconomyConfig
     from sim.state import EntityState
@@ -73,17 +75,6 @@ def initial_history(
     state.since_support[:n] = np.where(support > 0, 0, econ.zombie_window)
 
 
-def neutral_profit_rows(state: EntityState, econ: EconomyConfig, rows: np.ndarray) -> np.ndarray:
-    """Monthly profit of ``rows`` at neutral demand (mn yuan)."""
-    volume = state.revenue_base[rows]
-    revenue = volume * state.productivity[rows]
-    layer = state.layer[rows]
-    opcost = state.fixed_cost[rows] + state.var_cost_ratio[rows] * volume
-    overhead = econ.entity_overhead / 12.0 + econ.layer_overhead * (layer - 1) * revenue
-    interest = state.liabilities[rows] * (econ.interest_bearing_share * econ.interest_rate / 12.0)
-    return revenue - opcost - overhead - state.gov_cost[rows] - interest
-
-
 RECOVERY_MARGIN = 0.02
 """A recovering zombie cuts costs until its neutral profit is this share of its revenue."""
 
@@ -97,7 +88,7 @@ def restructure(state: EntityState, econ: EconomyConfig, rows: np.ndarray) -> np
     if rows.size == 0:
         return np.zeros(0)
     revenue = state.revenue_base[rows] * state.productivity[rows]
-    gap = RECOVERY_MARGIN * revenue - neutral_profit_rows(state, econ, rows)
+    gap = RECOVERY_MARGIN * revenue - neutral_profit(state, econ, rows)
     opcost = state.fixed_cost[rows] + state.var_cost_ratio[rows] * state.revenue_base[rows]
     cut = np.clip(
         np.divide(gap, opcost, out=np.zeros(rows.size), where=opcost > 0),
@@ -106,11 +97,11 @@ def restructure(state: EntityState, econ: EconomyConfig, rows: np.ndarray) -> np
     )
     state.fixed_cost[rows] *= 1.0 - cut
     state.var_cost_ratio[rows] *= 1.0 - cut
-    neutral = neutral_profit_rows(state, econ, rows)
-    interest = state.liabilities[rows] * (econ.interest_bearing_share * econ.interest_rate / 12.0)
+    neutral = neutral_profit(state, econ, rows)
+    owed = interest(state, econ, rows)
     state.profit_ewm[rows] = neutral
-    state.ebit_ewm[rows] = neutral + interest
-    state.interest_ewm[rows] = interest
+    state.ebit_ewm[rows] = neutral + owed
+    state.interest_ewm[rows] = owed
     state.loss_months[rows] = 0
     state.zombie[rows] = False
     return cut

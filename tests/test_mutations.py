@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 from worlds import INSTANT
 
+from sim.accounts import neutral_profit
 from sim.analysis import paired_comparison
 from sim.config import EconomyConfig, PolicyConfig, PopulationConfig, SimConfig
-from sim.economy import neutral_profit
 from sim.model import SOEModel
 from sim.policies.dispositions import DisposalParams
 from sim.policies.efficiency import EfficiencyParams

@@ -83,9 +83,9 @@ def test_a_recovered_zombie_is_profitable_at_neutral_demand_and_no_longer_a_zomb
     assert m.state.zombie[z]
     m.step()
     assert not m.state.zombie[z] and m.state.loss_months[z] == 0
-    from sim.zombies import neutral_profit_rows
+    from sim.accounts import neutral_profit
 
-    assert neutral_profit_rows(m.state, m.config.economy, np.array([z]))[0] > 0
+    assert neutral_profit(m.state, m.config.economy, np.array([z]))[0] > 0
     m.run_for(6)
     assert (m.events.to_frame()["op"] == "restructure").sum() == 1
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.economy import neutral_profit
+from sim.accounts import neutral_profit
 from sim.params import param
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
@@ -156,8 +156,8 @@ class LossCutting(Rule):
         candidates = candidates[~cyclical]
         order = np.lexsort((ttm[candidates], -st.layer[candidates]))
         absorbers = healthy_absorbers(world)
+        # Each absorber's profit not yet committed this month to covering absorbed losses.
         cover = {into: float(ttm[into]) for into in absorbers.values()}
-        """Each absorber's profit not yet committed this month to covering absorbed losses."""
         taken = 0
         for row in candidates[order].tolist():
             if taken >= quota(p.per_month, ctx.intensity):
