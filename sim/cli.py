@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,6 +52,17 @@ from sim.errors import SimInputError
 from sim.outputs import RunFolder, RunFolderError, signals_deferred, summary_table
 from sim.params import help_text
 from sim.runner import run_simulation
+from sim.sweep import (
+    SWEEP_FILE,
+    Progress,
+    RunSpec,
+    SweepError,
+    SweepFolder,
+    execute,
+    pending,
+    scenario_name,
+    specs,
+)
 
 __all__ = ["compose_config", "config_dir", "main", "one_line", "run", "to_sim_config"]
 
@@ -85,6 +97,14 @@ class _Plan:
     """Names Hydra itself writes into ``target`` (its ``.hydra`` folder, job log, multirun.yaml)."""
     multirun: bool
     folders: list[RunFolder] = field(default_factory=list)
+    store: bool = False
+    """Whether the runs go to a results store (a sweep, or ``replications`` above 1)."""
+    runs: list[RunSpec] | None = None
+    """Every run of the sweep, when every job was composed (at most SWEEP_COMBINATIONS)."""
+    expected: int = 0
+    """How many runs the sweep makes."""
+    swept: list[str] = field(default_factory=list)
+    """The sweep's keys with more than one value (they name its scenarios)."""
 
 
 _PLAN: _Plan | None = None
@@ -108,6 +128,9 @@ def main(cfg: DictConfig) -> None:
     own = {n for n in (hc.output_subdir, f"{hc.job.name}.log") if n}
     try:
         config = to_sim_config(cfg)
+        if hc.mode == RunMode.MULTIRUN or config.replications > 1:
+            _store_job(config, out_dir)
+            return
         folder = RunFolder(out_dir, replace=config.output.replace, own=own)
         if _PLAN is not None:
             _PLAN.folders.append(folder)
@@ -141,6 +164,33 @@ def main(cfg: DictConfig) -> None:
             )
         )
     print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
+
+
+def _task() -> list[str]:
+    """The job's own overrides (Hydra's settings left out)."""
+    return [o for o in HydraConfig.get().overrides.task if not o.startswith("hydra.")]
+
+
+def _store_job(config: SimConfig, out_dir: Path) -> None:
+    """One job of a sweep: its replications, written to the sweep's results store. Prints
+    nothing: the sweep's progress bar and closing line speak for it."""
+    hc = HydraConfig.get()
+    multirun = hc.mode == RunMode.MULTIRUN
+    folder = Path(os.path.abspath(hc.sweep.dir if multirun else out_dir))
+    task = _task()
+    status = SweepFolder(folder).status() or {}
+    swept = status.get("swept")
+    runs = specs(
+        config, scenario_name(config, task, swept if isinstance(swept, list) else None), task
+    )
+    job_dir = out_dir if config.output.folders else None
+    try:
+        execute(runs, folder / "store", workers=config.workers, folders=job_dir)
+    except SweepError as err:
+        _fail(out_dir, str(err))
+    if multirun and job_dir is None and out_dir != folder:
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()  # Hydra made it; with the store alone it stays empty
 
 
 def one_line(err: BaseException) -> str:
@@ -231,11 +281,10 @@ class _SweepChecker:
                 OmegaConf.update(cfg, p.key_or_group, p.value(), merge=True)
         return to_sim_config(cfg)
 
-    def check(self, job: int, overrides: tuple[str, ...], shown: list[str]) -> bool:
-        """Compose one job; a bad one raises SimInputError naming the job. Returns its
-        ``output.replace``."""
+    def check(self, job: int, overrides: tuple[str, ...], shown: list[str]) -> SimConfig:
+        """Compose one job; a bad one raises SimInputError naming the job."""
         try:
-            return self.compose(overrides).output.replace
+            return self.compose(overrides)
         except SimInputError as err:
             message = str(err)
         except (HydraException, OmegaConfBaseException) as err:
@@ -243,32 +292,58 @@ class _SweepChecker:
         raise SimInputError(f"sweep job {job} ({' '.join(shown or overrides)}): {message}")
 
 
-def _check_sweep(task: list[str]) -> tuple[list[str], bool]:
+@dataclass
+class _Sweep:
+    """A sweep as :func:`_check_sweep` found it."""
+
+    job0: list[str]
+    """Job 0's overrides."""
+    replace: bool
+    """Whether a job sets ``output.replace``."""
+    swept: list[str]
+    """Keys with more than one value."""
+    runs: list[RunSpec] | None
+    """Every run of the sweep, when every job was composed."""
+    expected: int
+    """How many runs the sweep makes."""
+
+
+def _check_sweep(task: list[str]) -> _Sweep:
     """Compose every job of a sweep (or, beyond :data:`SWEEP_COMBINATIONS` jobs, every value of
-    every swept key with the others at their first value) before any job runs. Returns job 0's
-    overrides and whether a job replaces its folder."""
+    every swept key with the others at their first value) before any job runs."""
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         checker = _SweepChecker()
         axes = checker.axes(task)
         if any(not axis for axis in axes):
-            return [], False  # an empty sweep: Hydra runs no job
+            return _Sweep([], False, [], [], 0)  # an empty sweep: Hydra runs no job
         swept = [k for k, axis in enumerate(axes) if len(axis) > 1]
+        names = [axes[k][0].split("=", 1)[0].lstrip("+~") for k in swept]
         first = tuple(axis[0] for axis in axes)
         replace = False
-        if math.prod(len(axis) for axis in axes) <= SWEEP_COMBINATIONS:
+        jobs = math.prod(len(axis) for axis in axes)
+        if jobs <= SWEEP_COMBINATIONS:
+            runs: list[RunSpec] = []
             for job, combo in enumerate(itertools.product(*axes)):
-                replace |= checker.check(job, combo, [combo[k] for k in swept])
-        else:
-            replace |= checker.check(0, first, [first[k] for k in swept])
-            for k in swept:
-                stride = math.prod(len(axis) for axis in axes[k + 1 :])
-                seen = {first[k]}
-                for j, value in enumerate(axes[k]):
-                    if value not in seen:
-                        seen.add(value)
-                        combo = (*first[:k], value, *first[k + 1 :])
-                        replace |= checker.check(j * stride, combo, [value])
-    return list(first), replace
+                cfg = checker.check(job, combo, [combo[k] for k in swept])
+                replace |= cfg.output.replace
+                runs += specs(cfg, scenario_name(cfg, combo, names), combo)
+            return _Sweep(list(first), replace, names, runs, len(runs))
+        cfg0 = checker.check(0, first, [first[k] for k in swept])
+        replace |= cfg0.output.replace
+        replications = {0: cfg0.replications}
+        for k in swept:
+            stride = math.prod(len(axis) for axis in axes[k + 1 :])
+            seen = {first[k]}
+            for j, value in enumerate(axes[k]):
+                if value not in seen:
+                    seen.add(value)
+                    combo = (*first[:k], value, *first[k + 1 :])
+                    cfg = checker.check(j * stride, combo, [value])
+                    replace |= cfg.output.replace
+                    if value.split("=", 1)[0] == "replications":
+                        replications[j] = cfg.replications
+        per_job = sum(replications.values()) / len(replications)
+    return _Sweep(list(first), replace, names, None, round(per_job * jobs))
 
 
 def _hydra_settings(overrides: list[str]) -> DictConfig:
@@ -318,16 +393,49 @@ def _clean_up(plan: _Plan) -> None:
                 folder.rmdir()
 
 
+def _sweep_params(task: list[str], hydra_overrides: list[str]) -> tuple[bool, list[str]]:
+    """Whether a named sweep config (``sweep=NAME``) makes this a sweep, and its swept values as
+    overrides (``hydra.sweeper.params``; the command line's own values win, as in Hydra)."""
+    chosen = [o for o in task if re.match(r"\+*sweep=", o)]
+    if not chosen:
+        return False, []
+    settings = _hydra_settings([*chosen, *hydra_overrides])
+    params = OmegaConf.select(settings, "sweeper.params") or {}
+    given = {o.split("=", 1)[0].lstrip("+~") for o in task}
+    extra = [f"{k}={v}" for k, v in params.items() if k not in given]
+    return str(settings.mode) in ("MULTIRUN", "RunMode.MULTIRUN"), extra
+
+
+def _clear_empty_jobs(folder: Path) -> None:
+    """Remove the empty job folders (``0``, ``1``, ...) a killed sweep left, so that the folder
+    can be resumed."""
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.name.isdigit() and entry.is_dir() and not entry.is_symlink():
+                with contextlib.suppress(OSError):
+                    entry.rmdir()
+
+
 def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
     """Check the command line and create the run folder; returns the plan and Hydra's argv."""
     overrides = [a for a in args if a not in _MULTIRUN]
     task = [o for o in overrides if not o.startswith(_HYDRA)]
     hydra_overrides = [o for o in overrides if o.startswith(_HYDRA)]
+    runs: list[RunSpec] | None = None
+    expected = 1
     try:
+        named, params = _sweep_params(task, hydra_overrides)
+        multirun |= named
         if multirun:
-            job0, replace = _check_sweep(task)
+            found = _check_sweep([*params, *task])
+            job0, replace, runs, expected = found.job0, found.replace, found.runs, found.expected
+            swept, store = found.swept, True
         else:
-            job0, replace = task, compose_config(*task).output.replace
+            cfg = compose_config(*task)
+            job0, replace, swept = task, cfg.output.replace, []
+            store = cfg.replications > 1
+            if store:
+                runs = specs(cfg, scenario_name(cfg, task, swept), task)
         settings = _hydra_settings([*job0, *hydra_overrides])
     except SimInputError as err:
         _error(str(err))
@@ -343,6 +451,14 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
     own = {n for n in (settings.output_subdir, f"{settings.job.name}.log", "cli.log") if n}
     if multirun:
         own.add("multirun.yaml")
+    if store:
+        own |= {"store", SWEEP_FILE}
+        _clear_empty_jobs(target)
+        replace = False  # a store is resumed, never replaced
+        try:
+            SweepFolder(target).check_resumable()
+        except SweepError as err:
+            _error(str(err))
     folder = RunFolder(target, replace=replace, own=own)
     try:
         folder.check()
@@ -355,7 +471,10 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
         _error(message)
     created = _missing(target)
     existed = frozenset(target.iterdir()) if target.is_dir() else frozenset()
-    plan = _Plan(target, created, existed, frozenset(own), multirun)
+    plan = _Plan(
+        target, created, existed, frozenset(own), multirun, store=store, runs=runs, swept=swept
+    )
+    plan.expected = len(runs) if runs is not None else expected
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -364,6 +483,35 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
         _error(f"cannot create run folder {target}: {err.strerror or err}{where}")
     keep = [a for a in args if not re.match(rf"\+*{re.escape(key)}=", a)]
     return plan, [*keep, f"{key}={_quoted(target)}"]
+
+
+def _sweep(plan: _Plan, args: list[str]) -> None:
+    """Run a sweep (Hydra launches its jobs) with one progress bar, and mark the folder
+    complete when every job returned; a killed sweep's folder stays ``incomplete``."""
+    folder = SweepFolder(plan.target)
+    held = 0
+    if plan.runs is not None:
+        held = len(plan.runs) - len(pending(plan.runs, folder.store)[0])
+    command = " ".join(["soe-sim", *(shlex.quote(a) for a in args)])
+    fields = {
+        "command": command,
+        "swept": plan.swept,
+        "expected_runs": plan.expected,
+        "held_at_start": held,
+    }
+    folder.write_status("incomplete", **fields)
+    started = time.perf_counter()
+    with Progress(folder, plan.expected - held) as progress:
+        main()
+    new, failed = progress.update()
+    seconds = time.perf_counter() - started
+    folder.write_status("complete", **fields, ran=new, failed=failed, seconds=round(seconds, 3))
+    skipped = f", {held:,} already in the store" if held else ""
+    print(
+        f"soe-sim {sim.__version__}: sweep complete: {new:,} runs ({failed:,} failed{skipped}) "
+        f"in {seconds:,.1f} s\nstore: {folder.store.root}\n"
+        f"report: soe-sim-report {shlex.quote(str(plan.target))}"
+    )
 
 
 @contextlib.contextmanager
@@ -385,7 +533,12 @@ def _sigterm_raises() -> Iterator[None]:
 
 def _interrupted(how: str, status: int) -> NoReturn:
     plan = _PLAN
-    if plan is not None and any(f.committed for f in plan.folders):
+    if plan is not None and plan.store:
+        kept = (
+            f"finished runs are kept in {plan.target / 'store'}; "
+            "rerun the same command to resume the sweep"
+        )
+    elif plan is not None and any(f.committed for f in plan.folders):
         kept = f"completed runs are kept in {plan.target}, the unfinished one left nothing"
     elif plan is not None:
         kept = f"nothing written to {plan.target}"
@@ -459,7 +612,10 @@ def run() -> None:
                 plan, hydra_args = _prepare(args, multirun=any(a in _MULTIRUN for a in args))
                 _PLAN = plan
                 sys.argv = [argv[0], *hydra_args]
-                main()
+                if plan is not None and plan.store:
+                    _sweep(plan, args)
+                else:
+                    main()
                 done = True
             finally:
                 sys.argv = argv

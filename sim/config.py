@@ -465,6 +465,18 @@ class OutputConfig(_Validated):
         kind="setting",
         meaning="Replace a run folder that already holds a run, instead of refusing it",
     )
+    events: bool = param(
+        True,
+        unit="-",
+        kind="setting",
+        meaning="In a sweep, keep every run's event log in the results store",
+    )
+    folders: bool = param(
+        False,
+        unit="-",
+        kind="setting",
+        meaning="In a sweep, also write a run folder (tables, charts) per run beside the store",
+    )
 
 
 LAST_START_YEAR = 2100
@@ -498,6 +510,32 @@ class SimConfig(_Validated):
         unit="YYYY-MM",
         kind="setting",
         meaning="First simulated month (1950-01 to 2100-12)",
+    )
+    replications: int = param(
+        1,
+        unit="runs",
+        kind="setting",
+        low=1,
+        high=1_000_000,
+        meaning="Runs of this scenario; replication 0 uses seed, the others seeds spawned from it "
+        "(numpy SeedSequence), the same in every scenario of a sweep. Above 1 the runs go to a "
+        "results store (store/ in the run or sweep folder)",
+    )
+    workers: int = param(
+        1,
+        unit="processes",
+        kind="setting",
+        low=0,
+        high=4096,
+        meaning="Processes that run the replications (0: one per available core); results do "
+        "not depend on it",
+    )
+    scenario: str = param(
+        "",
+        unit="-",
+        kind="setting",
+        meaning="The scenario's name in the results store (empty: the plan's name, or the "
+        "job's overrides when they set more than the plan)",
     )
     population: PopulationConfig = field(default_factory=PopulationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)

@@ -51,7 +51,16 @@ def test_single_run_and_sweep_job_agree_exactly(tmp_path):
     )
     sweep = tmp_path / "sweep"
     subprocess.run(
-        [sys.executable, "-m", "sim.cli", "-m", *common, "seed=4,5", f"hydra.sweep.dir={sweep}"],
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "-m",
+            *common,
+            "seed=4,5",
+            "output.folders=true",
+            f"hydra.sweep.dir={sweep}",
+        ],
         check=True,
         env=env,
         capture_output=True,
@@ -59,7 +68,7 @@ def test_single_run_and_sweep_job_agree_exactly(tmp_path):
     for name in TABLES:
         assert_frame_equal(
             pd.read_parquet(single / f"{name}.parquet"),
-            pd.read_parquet(sweep / "1" / f"{name}.parquet"),
+            pd.read_parquet(sweep / "1" / "0" / f"{name}.parquet"),
             check_exact=True,
             obj=name,
         )

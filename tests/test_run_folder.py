@@ -363,14 +363,28 @@ def test_a_bad_sweep_value_stops_the_sweep_before_it_starts(tmp_path, sweep, mes
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_good_sweep_writes_every_job(tmp_path):
+def test_a_good_sweep_writes_its_store_and_a_rerun_resumes_it(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = ("-m", "seed=0,1", "months=1", *SWEEP_SMALL, f"hydra.sweep.dir={sweep_dir}")
+    proc = soe_sim(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = pd.read_parquet(sweep_dir / "store" / "runs")
+    assert sorted(runs["seed"]) == [0, 1] and set(runs["status"]) == {"ok"}
+    assert sorted(p.name for p in sweep_dir.iterdir()) == ["multirun.yaml", "store", "sweep.json"]
+    assert strict_load(sweep_dir / "sweep.json")["status"] == "complete"
+    assert leftovers(tmp_path) == []
+    again = soe_sim(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "0 runs (0 failed, 2 already in the store)" in again.stdout
+
+
+def test_a_sweep_writes_run_folders_when_asked(tmp_path):
     sweep_dir = tmp_path / "sweep"
     proc = soe_sim(
-        "-m", "seed=0,1", "months=1", *SWEEP_SMALL, f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path
-    )
+        "-m", "seed=0,1", "months=1", "replications=2", "output.folders=true", *SWEEP_SMALL,
+        f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert [strict_load(sweep_dir / str(n) / "summary.json")["seed"] for n in (0, 1)] == [0, 1]
-    assert leftovers(tmp_path) == []
-    again = soe_sim("-m", "seed=0,1", *SWEEP_SMALL, f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
-    line = one_error_line(again)
-    assert str(sweep_dir) in line and "output.replace=true" in line
+    seeds = [strict_load(sweep_dir / str(j) / str(r) / "summary.json")["seed"]
+             for j in (0, 1) for r in (0, 1)]  # fmt: skip
+    assert seeds[0] == 0 and seeds[2] == 1 and len(set(seeds)) == 4

@@ -1,0 +1,281 @@
+"""Sweeps: paired replications, one results store, resume after a kill, failures as records."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from sim import store as st
+from sim import sweep
+from sim.compose import compose_config
+from sim.config import SimConfig
+from sim.runner import run_simulation
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+SMALL = ("population=synthetic", "population.n_entities=300", "months=6", "replications=3")
+
+
+def small(policy: str = "chongqing_2024") -> SimConfig:
+    return compose_config(f"policy={policy}", *SMALL)
+
+
+def plans() -> list[sweep.RunSpec]:
+    return sweep.specs(small(), "reform") + sweep.specs(small("no_reform"), "no_reform")
+
+
+def contents(root: Path) -> dict[str, pd.DataFrame]:
+    """Every table of a store, volatile columns dropped, in a fixed row order."""
+    out = {}
+    for table in st.TABLES:
+        frame = st.read(root, table)
+        out[table] = frame.drop(columns=[c for c in st.VOLATILE if c in frame]).reset_index(
+            drop=True
+        )
+    return out
+
+
+def assert_same_store(a: Path, b: Path) -> None:
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*.parquet"))
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*.parquet"))
+    assert files_a == files_b
+    left, right = contents(a), contents(b)
+    for table in st.TABLES:
+        assert_frame_equal(left[table], right[table], check_exact=True, obj=table)
+
+
+# replications and their seeds
+
+
+def test_replication_seeds_start_at_the_seed_and_extend_as_a_prefix():
+    seeds = sweep.replication_seeds(7, 50)
+    assert seeds[0] == 7
+    assert sweep.replication_seeds(7, 10) == seeds[:10]
+    assert len(set(seeds)) == 50
+    assert all(0 <= s < 2**63 for s in seeds)
+    child = np.random.SeedSequence(7).spawn(3)[2]  # replication 3 is the third child
+    assert seeds[3] == int(child.generate_state(1, np.uint64)[0]) >> 1
+    assert sweep.replication_seeds(8, 10)[1:] != seeds[1:10]
+
+
+def test_every_scenario_runs_the_same_seeds():
+    runs = plans()
+    by_scenario = {}
+    for spec in runs:
+        by_scenario.setdefault(spec.scenario, []).append(spec.config.seed)
+    assert by_scenario["reform"] == by_scenario["no_reform"] == sweep.replication_seeds(0, 3)
+
+
+def test_run_key_follows_the_config_and_seed_but_not_outputs_or_run_settings():
+    cfg = small()
+    key = sweep.run_key(cfg)
+    assert sweep.run_key(dataclasses.replace(cfg, workers=2, replications=9)) == key
+    assert sweep.run_key(dataclasses.replace(cfg, scenario="x")) == key
+    chart_off = dataclasses.replace(cfg.output, chart=False, events=False)
+    assert sweep.run_key(dataclasses.replace(cfg, output=chart_off)) == key
+    assert sweep.run_key(dataclasses.replace(cfg, seed=1)) != key
+    assert sweep.run_key(dataclasses.replace(cfg, months=7)) != key
+
+
+def test_scenario_names_come_from_the_swept_overrides():
+    cfg = small()
+    assert sweep.scenario_name(cfg, ["policy=gradual", "months=3"], ["policy"]) == "chongqing_2024"
+    assert sweep.scenario_name(cfg, ["seed=3"], ["seed"]) == "chongqing_2024"
+    both = ["policy=gradual", "economy=downturn", "replications=5"]
+    assert sweep.scenario_name(cfg, both, None) == "economy=downturn policy=gradual"
+    assert sweep.scenario_name(dataclasses.replace(cfg, scenario="plan B"), both) == "plan B"
+
+
+# the store
+
+
+def test_the_store_holds_every_run_with_its_keys_and_reruns_exactly(tmp_path):
+    runs = plans()
+    outcome = sweep.execute(runs, tmp_path / "store")
+    assert (outcome.ran, outcome.failed, outcome.skipped) == (6, 0, 0)
+    tables = contents(tmp_path / "store")
+    for name in ("runs", "timeseries", "groups", "report_card", "events"):
+        frame = tables[name]
+        assert list(frame.columns[:4]) == list(st.KEYS), name
+        assert frame.groupby(["scenario", "run_key"]).ngroups == 6, name
+    runs_table = tables["runs"]
+    assert set(runs_table["status"]) == {"ok"}
+    assert {"code_version", "packages", "config", "overrides", "base_seed"} <= set(runs_table)
+    # each stored run is the run its seed gives on its own
+    spec = runs[4]  # no_reform, replication 1
+    alone = run_simulation(spec.config).timeseries
+    stored = tables["timeseries"]
+    stored = stored[stored["run_key"] == spec.run_key].drop(columns=list(st.KEYS))
+    assert_frame_equal(stored.reset_index(drop=True), alone, check_exact=True, check_dtype=False)
+    assert (stored.shape[0], runs_table.shape[0]) == (7, 6)
+
+
+def test_duckdb_reads_the_store_as_the_readme_says(tmp_path):
+    sweep.execute(plans(), tmp_path / "store")
+    glob = str(tmp_path / "store" / "timeseries" / "**" / "*.parquet")
+    rows = duckdb.sql(
+        f"SELECT scenario, count(DISTINCT seed) AS seeds, avg(profit_ttm) AS profit "
+        f"FROM read_parquet('{glob}') WHERE month = 6 GROUP BY scenario ORDER BY scenario"
+    ).fetchall()
+    assert [(r[0], r[1]) for r in rows] == [("no_reform", 3), ("reform", 3)]
+
+
+def test_the_store_does_not_depend_on_the_number_of_processes(tmp_path):
+    runs = plans()
+    sweep.execute(runs, tmp_path / "one" / "store", workers=1)
+    sweep.execute(runs, tmp_path / "two" / "store", workers=2)
+    assert_same_store(tmp_path / "one" / "store", tmp_path / "two" / "store")
+
+
+def test_a_rerun_skips_finished_runs_and_redoes_unfinished_ones(tmp_path):
+    runs = plans()
+    root = tmp_path / "store"
+    sweep.execute(runs, root)
+    before = contents(root)
+    victim = st.Store(root).path("runs", runs[2].scenario, runs[2].run_key)
+    victim.unlink()  # as if killed after its tables but before its runs row
+    (root / "events" / "reform" / "junk.parquet.123.tmp").write_bytes(b"partial")
+    outcome = sweep.execute(runs, root)
+    assert (outcome.ran, outcome.skipped) == (1, 5)
+    assert not list(root.rglob("*.tmp"))
+    after = contents(root)
+    for table in st.TABLES:
+        assert_frame_equal(before[table], after[table], check_exact=True, obj=table)
+
+
+def test_a_run_that_raises_becomes_a_failure_record(tmp_path, monkeypatch):
+    runs = plans()
+    bad = runs[1].config.seed
+    real = sweep.run_simulation
+
+    def flaky(cfg):
+        if cfg.seed == bad and cfg.policy.reform:
+            raise ZeroDivisionError("the books do not balance\nsecond line")
+        return real(cfg)
+
+    monkeypatch.setattr(sweep, "run_simulation", flaky)
+    outcome = sweep.execute(runs, tmp_path / "store")
+    assert (outcome.ran, outcome.failed) == (6, 1)
+    table = st.read(tmp_path / "store", "runs")
+    failed = table[table["status"] == "failed"]
+    assert failed[["scenario", "seed", "error_type", "error_message"]].values.tolist() == [
+        ["reform", bad, "ZeroDivisionError", "the books do not balance"]
+    ]
+    ts = st.read(tmp_path / "store", "timeseries")
+    assert failed["run_key"].iloc[0] not in set(ts["run_key"])
+    assert sweep.execute(runs, tmp_path / "store").skipped == 6  # a failure is finished
+
+
+def test_an_unguarded_script_runs_in_one_process_instead_of_crashing(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from sim import sweep\n"
+        "from sim.config import PopulationConfig, SimConfig\n"
+        "cfg = SimConfig(months=2, replications=3, population=PopulationConfig(n_entities=200))\n"
+        f"print(sweep.execute(sweep.specs(cfg, 'x'), {str(tmp_path / 'store')!r}, workers=2))\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "not under `if __name__ == '__main__':`" in proc.stderr
+    assert "ran=3" in proc.stdout
+
+
+# the command line
+
+
+SWEEP = (
+    "-m", "policy=no_reform,chongqing_2024", "replications=4", "months=6",
+    "population=synthetic", "population.n_entities=400",
+)  # fmt: skip
+
+
+def soe_sim(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args],
+        capture_output=True, text=True, env=env, timeout=600, check=False, **kwargs,
+    )  # fmt: skip
+
+
+def test_a_sweep_writes_one_store_one_progress_bar_and_a_status(tmp_path):
+    folder = tmp_path / "sweep"
+    proc = soe_sim(*SWEEP, "workers=2", f"hydra.sweep.dir={folder}")
+    assert proc.returncode == 0, proc.stderr
+    runs = st.read(folder, "runs")
+    assert sorted(runs["scenario"].unique()) == ["chongqing_2024", "no_reform"]
+    assert len(runs) == 8 and set(runs["replication"]) == {0, 1, 2, 3}
+    status = json.loads((folder / "sweep.json").read_text())
+    assert (status["status"], status["expected_runs"], status["ran"]) == ("complete", 8, 8)
+    assert "8/8" in proc.stderr and "[HYDRA]" not in proc.stdout
+    assert proc.stdout.splitlines()[0].startswith("soe-sim 0.1.0: sweep complete: 8 runs")
+
+
+def test_a_killed_sweep_resumes_to_the_store_of_an_uninterrupted_one(tmp_path):
+    whole = tmp_path / "whole"
+    assert soe_sim(*SWEEP, f"hydra.sweep.dir={whole}").returncode == 0
+    killed = tmp_path / "killed"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *SWEEP, "workers=2", f"hydra.sweep.dir={killed}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill takes its workers too
+    )
+    deadline = time.monotonic() + 300
+    while len(list(killed.glob("store/runs/*/*.parquet"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    held = len(list(killed.glob("store/runs/*/*.parquet")))
+    assert 3 <= held < 8, "the kill should land mid-sweep"
+    assert json.loads((killed / "sweep.json").read_text())["status"] == "incomplete"
+    again = soe_sim(*SWEEP, f"hydra.sweep.dir={killed}")
+    assert again.returncode == 0, again.stderr
+    assert "already in the store" in again.stdout
+    assert json.loads((killed / "sweep.json").read_text())["status"] == "complete"
+    assert_same_store(whole / "store", killed / "store")
+
+
+def test_a_sweep_folder_of_another_code_version_is_refused(tmp_path):
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "sweep.json").write_text(json.dumps({"code_version": "0.0.1"}))
+    proc = soe_sim(*SWEEP, f"hydra.sweep.dir={folder}")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("soe-sim: error: sweep folder")
+    assert "0.0.1" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["sweep.json"]
+
+
+@pytest.mark.parametrize("name", ["compare_plans"])
+def test_named_sweeps_are_checked_and_named_by_plan(tmp_path, name):
+    folder = tmp_path / "sweep"
+    proc = soe_sim(
+        f"sweep={name}", "replications=2", "months=2", "workers=1", "population=synthetic",
+        "population.n_entities=200", f"hydra.sweep.dir={folder}",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    scenarios = set(st.read(folder, "runs")["scenario"])
+    assert scenarios == {"no_reform", "chongqing_2024", "gradual", "loss_cutting_first",
+                         "mergers_first"}  # fmt: skip
+    bad = soe_sim(f"sweep={name}", "months=0", f"hydra.sweep.dir={tmp_path / 'bad'}")
+    assert bad.returncode == 2 and "months must be >= 1" in bad.stderr
+    assert not (tmp_path / "bad").exists()
