@@ -452,7 +452,7 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
     if multirun:
         own.add("multirun.yaml")
     if store:
-        own |= {"store", SWEEP_FILE}
+        own |= {"store", SWEEP_FILE, ".submitit"}  # .submitit: the SLURM launcher's job files
         _clear_empty_jobs(target)
         replace = False  # a store is resumed, never replaced
         try:
@@ -589,6 +589,9 @@ def run() -> None:
     prints :func:`help_page`; other flags go straight to Hydra."""
     global _PLAN
     args = sys.argv[1:]
+    # Under `uv run`, Ray would start its workers with `uv run` again, in an environment without
+    # the project's extras; the workers share this interpreter's environment instead.
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     if "--help" in args or "-h" in args:
         with contextlib.suppress(BrokenPipeError):  # `soe-sim --help | head`
             sys.stdout.write(help_page() + "\n")

@@ -279,3 +279,28 @@ def test_named_sweeps_are_checked_and_named_by_plan(tmp_path, name):
     bad = soe_sim(f"sweep={name}", "months=0", f"hydra.sweep.dir={tmp_path / 'bad'}")
     assert bad.returncode == 2 and "months must be >= 1" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+LAUNCHERS = {
+    "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+    "submitit_local": ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"],
+    "ray": ["hydra/launcher=ray", "+hydra.launcher.ray.init.include_dashboard=false",
+            "+hydra.launcher.ray.init.num_cpus=2"],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def basic_store(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("basic") / "sweep"
+    proc = soe_sim(*SWEEP, f"hydra.sweep.dir={folder}")
+    assert proc.returncode == 0, proc.stderr
+    return folder / "store"
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_every_launcher_writes_the_same_store(tmp_path, basic_store, launcher):
+    folder = tmp_path / "sweep"
+    proc = soe_sim(*SWEEP, *LAUNCHERS[launcher], f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((folder / "sweep.json").read_text())["status"] == "complete"
+    assert_same_store(basic_store, folder / "store")
