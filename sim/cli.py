@@ -59,6 +59,7 @@ from sim.sweep import (
     SweepError,
     SweepFolder,
     execute,
+    objective_values,
     pending,
     scenario_name,
     specs,
@@ -121,16 +122,17 @@ def _fail(out_dir: Path, message: str) -> NoReturn:
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")
-def main(cfg: DictConfig) -> None:
-    """Run one scenario and write its outputs to the Hydra output folder."""
+def main(cfg: DictConfig) -> float | list[float] | None:
+    """Run one scenario and write its outputs to the Hydra output folder; in a sweep, run the
+    job's replications into the store and return its ``objectives`` (for Hydra's Optuna
+    sweeper)."""
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     own = {n for n in (hc.output_subdir, f"{hc.job.name}.log") if n}
     try:
         config = to_sim_config(cfg)
         if hc.mode == RunMode.MULTIRUN or config.replications > 1:
-            _store_job(config, out_dir)
-            return
+            return _store_job(config, out_dir)
         folder = RunFolder(out_dir, replace=config.output.replace, own=own)
         if _PLAN is not None:
             _PLAN.folders.append(folder)
@@ -164,6 +166,7 @@ def main(cfg: DictConfig) -> None:
             )
         )
     print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
+    return None
 
 
 def _task() -> list[str]:
@@ -171,9 +174,10 @@ def _task() -> list[str]:
     return [o for o in HydraConfig.get().overrides.task if not o.startswith("hydra.")]
 
 
-def _store_job(config: SimConfig, out_dir: Path) -> None:
-    """One job of a sweep: its replications, written to the sweep's results store. Prints
-    nothing: the sweep's progress bar and closing line speak for it."""
+def _store_job(config: SimConfig, out_dir: Path) -> float | list[float] | None:
+    """One job of a sweep: its replications, written to the sweep's results store; returns the
+    job's ``objectives`` (one float, a list, or None). Prints nothing: the sweep's progress bar
+    and closing line speak for it."""
     hc = HydraConfig.get()
     multirun = hc.mode == RunMode.MULTIRUN
     folder = Path(os.path.abspath(hc.sweep.dir if multirun else out_dir))
@@ -191,6 +195,10 @@ def _store_job(config: SimConfig, out_dir: Path) -> None:
     if multirun and job_dir is None and out_dir != folder:
         with contextlib.suppress(OSError):
             out_dir.rmdir()  # Hydra made it; with the store alone it stays empty
+    values = objective_values(folder / "store", runs, config.objectives)
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else values
 
 
 def one_line(err: BaseException) -> str:
@@ -244,6 +252,10 @@ class _SweepChecker:
                 axes[key] = [f"{key}={override.get_value_element_as_str()}"]
             elif override.is_discrete_sweep():
                 axes[key] = [f"{key}={v}" for v in override.sweep_string_iterator()]
+            elif override.is_interval_sweep():
+                # a search space (Hydra's Optuna sweeper): its two ends are checked
+                sweep = override.value()
+                axes[key] = [f"{key}={v}" for v in (sweep.start, sweep.end)]  # type: ignore[union-attr]
             else:
                 raise HydraException(f"'{override.input_line}': sweeps must list their values")
         return list(axes.values())

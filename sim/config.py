@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
+from sim.errors import ConfigError
+from sim.outcomes import objective
 from sim.params import Validated as _Validated
 from sim.params import check as _check
 from sim.params import check_month, param
@@ -537,6 +539,13 @@ class SimConfig(_Validated):
         meaning="The scenario's name in the results store (empty: the plan's name, or the "
         "job's overrides when they set more than the plan)",
     )
+    objectives: list[str] = param(
+        factory=list,
+        unit="-",
+        kind="setting",
+        meaning="What a sweep job returns, for Hydra's Optuna sweeper: each the mean over the "
+        "job's replications of targets_met, profit_gain or an indicator's final value",
+    )
     population: PopulationConfig = field(default_factory=PopulationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
@@ -545,6 +554,11 @@ class SimConfig(_Validated):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_month("", "start", self.start, last_year=LAST_START_YEAR)
+        for name in self.objectives:
+            try:
+                objective(name)
+            except KeyError as err:
+                raise ConfigError(f"config value objectives: {err.args[0]}") from None
 
     @property
     def start_date(self) -> dt.date:

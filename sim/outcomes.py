@@ -110,3 +110,26 @@ def outcome(name: str) -> Outcome:
     if name.startswith("layer_") and name[6:].isdigit():
         return Outcome(name, "count", "portfolio", None, f"entities at layer {name[6:]}")
     raise KeyError(f"unknown indicator {name!r}; declared: {sorted(OUTCOMES)}")
+
+
+SWEEP_OBJECTIVES: dict[str, Outcome] = {o.name: o for o in (
+    Outcome("targets_met", "share", "portfolio", "higher",
+            "share of the milestone targets due within the run that were met"),
+    Outcome("profit_gain", "mn yuan", "portfolio", "higher",
+            "profit over the last twelve months at the end of the run minus at month 0"),
+)}  # fmt: skip
+"""Measures of a whole run that a sweep job can return as its objective (``objectives=[...]``)
+besides any indicator's value at the end of the run."""
+
+
+def objective(name: str) -> Outcome:
+    """A sweep objective: one of :data:`SWEEP_OBJECTIVES` or an indicator."""
+    if name in SWEEP_OBJECTIVES:
+        return SWEEP_OBJECTIVES[name]
+    try:
+        return outcome(name)
+    except KeyError:
+        raise KeyError(
+            f"unknown objective {name!r}; objectives: {sorted(SWEEP_OBJECTIVES)} or an "
+            "indicator's final value"
+        ) from None

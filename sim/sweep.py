@@ -265,6 +265,34 @@ class Outcome:
     seconds: float = 0.0
 
 
+def objective_values(
+    root: Path | str, runs: Sequence[RunSpec], names: Sequence[str]
+) -> list[float]:
+    """Each of ``names`` (see :data:`sim.outcomes.SWEEP_OBJECTIVES`) as the mean over the
+    finished runs of ``runs`` (failed runs left out; NaN when none finished)."""
+    from sim.store import read
+
+    if not names:
+        return []
+    keys = {s.run_key for s in runs}
+    scenarios = sorted({s.scenario for s in runs})
+    ts = read(root, "timeseries", scenarios=scenarios)
+    ts = ts[ts["run_key"].isin(keys)].sort_values(["run_key", "month"])
+    first, last = ts.groupby("run_key").first(), ts.groupby("run_key").last()
+    values = []
+    for name in names:
+        if name == "targets_met":
+            card = read(root, "report_card", scenarios=scenarios)
+            card = card[card["run_key"].isin(keys) & card["status"].isin(["met", "missed"])]
+            per_run = card.groupby("run_key")["met"].mean()
+        elif name == "profit_gain":
+            per_run = last["profit_ttm"] - first["profit_ttm"]
+        else:
+            per_run = last[name]
+        values.append(float(per_run.mean()) if len(per_run) else float("nan"))
+    return values
+
+
 def pending(runs: Sequence[RunSpec], store: Store) -> tuple[list[RunSpec], int]:
     """The runs the store does not hold yet (each once), and how many of ``runs`` it holds."""
     done = store.finished()

@@ -21,6 +21,7 @@ from sim import store as st
 from sim import sweep
 from sim.compose import compose_config
 from sim.config import SimConfig
+from sim.errors import ConfigError
 from sim.runner import run_simulation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,3 +305,20 @@ def test_every_launcher_writes_the_same_store(tmp_path, basic_store, launcher):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((folder / "sweep.json").read_text())["status"] == "complete"
     assert_same_store(basic_store, folder / "store")
+
+
+def test_a_job_returns_its_objectives_as_means_over_its_replications(tmp_path):
+    runs = plans()
+    root = tmp_path / "store"
+    sweep.execute(runs, root)
+    mine = [s for s in runs if s.scenario == "reform"]
+    values = sweep.objective_values(root, mine, ["targets_met", "profit_gain", "jobs_affected"])
+    ts = st.read(root, "timeseries", scenarios=["reform"])
+    card = st.read(root, "report_card", scenarios=["reform"])
+    due = card[card["status"].isin(["met", "missed"])]
+    expected_met = np.mean([g["met"].mean() for _, g in due.groupby("run_key")])
+    end, start = ts[ts["month"] == 6], ts[ts["month"] == 0]
+    gain = end["profit_ttm"].to_numpy() - start["profit_ttm"].to_numpy()
+    assert values == pytest.approx([expected_met, gain.mean(), end["jobs_affected"].mean()])
+    with pytest.raises(ConfigError, match="unknown objective 'profits'"):
+        dataclasses.replace(small(), objectives=["profits"])
