@@ -1,56 +1,77 @@
-"""Many seeded runs of one or more scenarios, serial or on a process pool, identically seeded.
+"""Many seeded runs of one or more scenarios, as two long tables, for notebooks and studies.
 
-Each run depends only on its own config and seed, so results do not depend on the number of
-processes or the order in which runs finish; rows come back sorted by scenario and seed.
+:func:`run_ensemble` is a thin layer over the sweep machinery (:mod:`sim.sweep`): every
+(scenario, seed) becomes a run written to a results store (a temporary one unless ``store`` is
+given, which also makes a long ensemble resumable), on a process pool or in this process, and the
+tables are read back. Each run depends only on its own config and seed, so results do not depend
+on the number of processes or the order in which runs finish; rows come back in the order of
+``scenarios`` and ``seeds``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing as mp
-import os
+import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 
 from sim.config import SimConfig
-from sim.runner import run_simulation
+from sim.store import read
+from sim.sweep import RunSpec, SweepError, execute
 
 
-def _one(job: tuple[str, SimConfig]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    scenario, cfg = job
-    result = run_simulation(cfg)
-    ts = result.timeseries
-    card = result.report_card
-    for frame in (ts, card):
-        frame.insert(0, "seed", cfg.seed)
-        frame.insert(0, "scenario", scenario)
-    return ts, card
+def _specs(scenarios: dict[str, SimConfig], seeds: Sequence[int]) -> list[RunSpec]:
+    runs = []
+    for name, cfg in scenarios.items():
+        lean = dataclasses.replace(
+            cfg, output=dataclasses.replace(cfg.output, events=False, groups=False, chart=False)
+        )
+        for r, seed in enumerate(seeds):
+            runs.append(RunSpec(name, dataclasses.replace(lean, seed=int(seed)), r, int(seed)))
+    return runs
+
+
+def _ordered(frame: pd.DataFrame, scenarios: Sequence[str], by: Sequence[str]) -> pd.DataFrame:
+    """Rows in the order of ``scenarios``, then replication (and ``by``); the store's
+    ``run_key`` and ``replication`` columns dropped."""
+    order = {name: i for i, name in enumerate(scenarios)}
+    frame = frame.assign(_order=frame["scenario"].map(order))
+    frame = frame.sort_values(["_order", "replication", *by], kind="stable", ignore_index=True)
+    return frame.drop(columns=["_order", "run_key", "replication"])
 
 
 def run_ensemble(
-    scenarios: dict[str, SimConfig], seeds: Sequence[int], processes: int | None = None
+    scenarios: dict[str, SimConfig],
+    seeds: Sequence[int],
+    processes: int | None = None,
+    *,
+    store: Path | str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every scenario for every seed; returns (timeseries, report cards), long format.
+    """Run every scenario for every seed; returns (timeseries, report cards), long format, each
+    row led by ``scenario`` and ``seed``.
 
-    ``processes``: 1 runs in this process; None uses every available core.
+    ``processes``: 1 runs in this process; None uses every available core. ``store``: a folder
+    for the results store (kept, and resumed when called again); default a temporary one. A run
+    that fails raises :class:`sim.sweep.SweepError` naming it.
     """
-    jobs = [
-        (name, dataclasses.replace(cfg, seed=int(seed)))
-        for name, cfg in scenarios.items()
-        for seed in seeds
-    ]
-    processes = processes or len(os.sched_getaffinity(0))
-    if processes == 1 or len(jobs) == 1:
-        results = [_one(job) for job in jobs]
-    else:
-        # forkserver: forking this (multi-threaded) process is unsafe; the server imports the
-        # package once and forks cheap workers from it.
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.ensemble"])
-        with ProcessPoolExecutor(processes, mp_context=ctx) as pool:
-            results = list(pool.map(_one, jobs, chunksize=max(1, len(jobs) // (4 * processes))))
-    ts = pd.concat([r[0] for r in results], ignore_index=True)
-    cards = pd.concat([r[1] for r in results], ignore_index=True)
+    runs = _specs(scenarios, seeds)
+    with tempfile.TemporaryDirectory(prefix="soe-sim-ensemble-") as tmp:
+        root = Path(store) if store is not None else Path(tmp) / "store"
+        outcome = execute(runs, root, workers=processes or 0)
+        wanted = list(scenarios)
+        if outcome.failed:
+            table = read(root, "runs", scenarios=wanted)
+            failed = table[table["status"] == "failed"].iloc[0]
+            raise SweepError(
+                f"{outcome.failed} of {len(runs)} runs failed; first: scenario "
+                f"{failed['scenario']!r}, seed {failed['seed']}: {failed['error_type']}: "
+                f"{failed['error_message']}"
+            )
+        keys = {s.run_key for s in runs}
+        ts = read(root, "timeseries", scenarios=wanted)
+        cards = read(root, "report_card", scenarios=wanted)
+    ts = _ordered(ts[ts["run_key"].isin(keys)], wanted, ["month"])
+    cards = _ordered(cards[cards["run_key"].isin(keys)], wanted, [])
     return ts, cards
