@@ -246,7 +246,10 @@ def free_parameters(
         spec = p.spec
         if spec.kind == "setting" or (kinds and spec.kind not in kinds):
             allowed = list(kinds) or ["lever", "uncertainty"]
-            raise StudyError(f"{at}: is a {spec.kind}; a study varies {' or '.join(allowed)}s")
+            article = "an" if spec.kind[0] in "aeiou" else "a"
+            raise StudyError(
+                f"{at}: is {article} {spec.kind}; a study varies {' or '.join(allowed)}s"
+            )
         if spec.choices is not None or p.type not in ("int", "float"):
             raise StudyError(f"{at}: only numeric parameters can be varied (this one is {p.type})")
         why = entry.get("why")

@@ -35,6 +35,7 @@ studies = _load("studies", EXPERIMENTS / "studies.py")
 calibrate = _load("calibrate", EXPERIMENTS / "calibration" / "calibrate.py")
 sensitivity = _load("sensitivity_run", EXPERIMENTS / "sensitivity" / "run.py")
 dynamics = _load("dynamics_run", EXPERIMENTS / "dynamics" / "run.py")
+policy_search = _load("policy_search_run", EXPERIMENTS / "policy_search" / "run.py")
 FreeParameter = studies.FreeParameter
 StudyError = studies.StudyError
 
@@ -470,3 +471,68 @@ def test_dynamics_study_quick_run_reports_every_measure(tmp_path):
     fates = z[["still_12m", "recovered_12m", "exited_12m"]].sum(axis=1)
     assert np.allclose(fates, 1.0)  # every month-12 zombie is still one, recovered or gone
     assert (z["zombies_month_12"] > 0).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# The policy search
+
+
+def _dominated(a: pd.Series, b: pd.Series, directions: dict[str, str]) -> bool:
+    """Whether plan ``a`` is dominated by plan ``b``."""
+    sign = {k: 1 if v == "maximize" else -1 for k, v in directions.items()}
+    at_least = all(sign[k] * b[k] >= sign[k] * a[k] for k in directions)
+    better = any(sign[k] * b[k] > sign[k] * a[k] for k in directions)
+    return at_least and better
+
+
+@pytest.fixture(scope="module")
+def search_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("policy_search")
+    assert policy_search.main(["--quick", "--out", str(out), "--processes", "1"]) == 0
+    return out
+
+
+def test_policy_search_front_is_the_set_of_non_dominated_plans(search_out):
+    setup = policy_search.load_setup(policy_search.CONFIG, quick=True)
+    trials = pd.read_csv(search_out / "trials.csv")
+    assert len(trials) == setup.trials
+    for _, plan in trials.iterrows():
+        dominated = any(_dominated(plan, other, setup.objectives) for _, other in trials.iterrows())
+        assert plan["pareto"] == (not dominated), plan["trial"]
+    front = pd.read_csv(search_out / "pareto.csv")
+    assert set(front["trial"]) == set(trials.loc[trials["pareto"], "trial"])
+    for p in setup.levers:  # only levers vary, within their ranges
+        assert trials[p.path].between(p.low, p.high).all()
+    assert all(c.startswith("uv run soe-sim ") for c in front["command"])
+    assert (search_out / "pareto.png").stat().st_size > 0
+
+
+def test_policy_search_plans_share_seeds_and_uncertainty_draws(search_out):
+    setup = policy_search.load_setup(policy_search.CONFIG, quick=True)
+    a = policy_search.plan_runs(setup, "a", {"policy.slimming.per_month": 50.0})
+    b = policy_search.plan_runs(setup, "b", {"policy.slimming.per_month": 250.0})
+    assert [r.config.seed for r in a] == [r.config.seed for r in b]
+    for u in setup.uncertainties:
+        drawn = [studies.get_value(r.config, u.path) for r in a]
+        assert drawn == [studies.get_value(r.config, u.path) for r in b]
+        assert len(set(drawn)) == setup.replications  # a fresh draw per replication
+    runs = pd.read_parquet(search_out / "work" / "store" / "runs")
+    assert set(runs["status"]) == {"ok"}
+    assert len(runs) == setup.trials * setup.replications
+
+
+def test_policy_search_resumes_and_extends(search_out):
+    argv = ["--quick", "--out", str(search_out), "--processes", "1"]
+    assert policy_search.main([*argv, "--trials", "8"]) == 0
+    trials = pd.read_csv(search_out / "trials.csv")
+    assert sorted(trials["trial"]) == list(range(8))  # the first six kept, two added
+
+
+def test_policy_search_refuses_an_uncertainty_as_a_lever(tmp_path, capsys):
+    def lever_is_uncertain(cfg):
+        cfg["levers"][0] = {"path": "economy.demand_vol_scale", "low": 0.5, "high": 2.0,
+                            "why": "test"}  # fmt: skip
+
+    path = _bad_config(tmp_path, policy_search.CONFIG, lever_is_uncertain)
+    assert policy_search.main(["--quick", "--config", str(path), "--out", str(tmp_path)]) == 2
+    assert "is an uncertainty; a study varies levers" in capsys.readouterr().err
