@@ -49,8 +49,8 @@ import sim
 from sim.compose import compose_config, config_dir, to_sim_config
 from sim.config import SimConfig
 from sim.errors import SimInputError
+from sim.help import help_page
 from sim.outputs import RunFolder, RunFolderError, signals_deferred, summary_table
-from sim.params import help_text
 from sim.runner import run_simulation
 from sim.sweep import (
     SWEEP_FILE,
@@ -558,41 +558,6 @@ def _interrupted(how: str, status: int) -> NoReturn:
         kept = "nothing written"
     print(f"soe-sim: {how}; {kept}", file=sys.stderr)
     sys.exit(status)
-
-
-HELP_HEADER = """\
-soe-sim: agent-based simulation of state-owned enterprise restructuring
-(Chongqing 2024 三攻坚一盘活: 止损、瘦身、提质、增效).
-
-Runs one scenario (or a sweep with -m) and writes timeseries, groups, entities, events,
-report card, summary.json and charts into the run's own output folder.
-
-Usage: soe-sim [-m] [GROUP=OPTION ...] [KEY=VALUE ...]
-"""
-
-HELP_FOOTER = """\
-Examples:
-  soe-sim                                   # default scenario (Chongqing end-2023 start)
-  soe-sim policy=no_reform months=12        # the counterfactual, scored against the milestones
-  soe-sim population=synthetic population.n_entities=100000 months=36 seed=7
-  soe-sim population=roster population.path=my_roster.csv
-  soe-sim -m 'seed=range(0,20)'             # 20 seeded runs (quote the parentheses in a shell)
-Money is in million yuan. Roster schema: README.md, "Roster files". Hydra's own flags:
-soe-sim --hydra-help.
-"""
-
-
-def help_page() -> str:
-    """``soe-sim --help``: the config groups and their options, then every parameter with its
-    default, kind, unit, range and meaning (from the parameter declarations)."""
-    root = Path(config_dir())
-    groups = sorted(p for p in root.iterdir() if p.is_dir())
-    lines = [HELP_HEADER, "Config groups (GROUP=OPTION):"]
-    for group in groups:
-        options = sorted(f.stem for f in group.glob("*.yaml"))
-        lines.append(f"  {group.name}: {', '.join(options)}")
-    lines += ["", "Parameters (KEY=DEFAULT  (kind unit [range])):", help_text(SimConfig), ""]
-    return "\n".join([*lines, HELP_FOOTER])
 
 
 def run() -> None:

@@ -6,22 +6,14 @@ Hydra imported, so the model core takes plain dataclasses.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-import sim
+from sim import config_dir
 from sim.config import SimConfig
 
 ConfigStore.instance().store(name="base_config", node=SimConfig)
-
-
-def config_dir() -> str:
-    """The configs folder: packaged inside ``sim`` in a wheel, at the repo root in a checkout."""
-    packaged = Path(sim.__file__).parent / "configs"
-    return str(packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "configs")
 
 
 def to_sim_config(cfg: DictConfig) -> SimConfig:
