@@ -36,6 +36,7 @@ calibrate = _load("calibrate", EXPERIMENTS / "calibration" / "calibrate.py")
 sensitivity = _load("sensitivity_run", EXPERIMENTS / "sensitivity" / "run.py")
 dynamics = _load("dynamics_run", EXPERIMENTS / "dynamics" / "run.py")
 policy_search = _load("policy_search_run", EXPERIMENTS / "policy_search" / "run.py")
+compare_plans = _load("compare_plans_run", EXPERIMENTS / "compare_plans" / "run.py")
 FreeParameter = studies.FreeParameter
 StudyError = studies.StudyError
 
@@ -536,3 +537,21 @@ def test_policy_search_refuses_an_uncertainty_as_a_lever(tmp_path, capsys):
     path = _bad_config(tmp_path, policy_search.CONFIG, lever_is_uncertain)
     assert policy_search.main(["--quick", "--config", str(path), "--out", str(tmp_path)]) == 2
     assert "is an uncertainty; a study varies levers" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing plans
+
+
+def test_compare_plans_quick_runs_the_named_sweep_and_writes_its_report(tmp_path):
+    assert compare_plans.main(["--quick", "--out", str(tmp_path)]) == 0
+    runs = pd.read_parquet(tmp_path / "work" / "store" / "runs")
+    assert set(runs["scenario"]) == {"no_reform", "chongqing_2024", "gradual",
+                                     "loss_cutting_first", "mergers_first"}  # fmt: skip
+    assert runs.groupby("scenario")["seed"].apply(sorted).map(tuple).nunique() == 1  # paired
+    report = tmp_path / "report"
+    for name in ("fan", "paired_differences", "target_chances", "trade_off", "layers", "fates"):
+        assert (report / f"{name}.png").is_file() and (report / f"{name}.svg").is_file()
+    paired = pd.read_csv(report / "paired_differences.csv")
+    assert "no_reform" not in set(paired["scenario"])
+    assert compare_plans.main(["--quick", "--out", str(tmp_path)]) == 0  # resumes, replaces
