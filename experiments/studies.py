@@ -482,6 +482,7 @@ def evaluate(
     allow_stand_ins: bool = False,
     chunk_runs: int = 1024,
     log: Callable[[str], None] | None = print,
+    store: Path | None = None,
 ) -> Batch:
     """Run every point (a row of ``values``, one column per parameter) for every seed.
 
@@ -489,7 +490,8 @@ def evaluate(
     runs on a process pool (``processes``: None uses every core, 1 runs here); each point is
     one scenario of :func:`sim.ensemble.run_ensemble`, named by its index, and every point
     uses the same ``seeds`` (common random numbers). ``keep`` names indicators whose monthly
-    path is returned as well (for charts).
+    path is returned as well (for charts). ``store``: a results-store folder that keeps every
+    run, so that a stopped study run again with the same design resumes where it stopped.
     """
     values = np.atleast_2d(np.asarray(values, dtype=float))
     if values.shape[1] != len(params):
@@ -512,7 +514,7 @@ def evaluate(
     indicators = sorted({m.indicator for m in measures} | set(keep))
     for first in range(0, len(configs), per_chunk):
         chunk = {str(i): configs[i] for i in range(first, min(first + per_chunk, len(configs)))}
-        ts, _ = run_ensemble(chunk, seeds, processes)
+        ts, _ = run_ensemble(chunk, seeds, processes, store=store)
         ts["scenario"] = ts["scenario"].astype(int)
         if columns is None:
             columns = resolve_columns(list(ts.columns), indicators, allow_stand_ins)

@@ -6,6 +6,7 @@ Run from the repository root:
     uv run python experiments/sensitivity/run.py --method oat          # one at a time, tornado
     uv run python experiments/sensitivity/run.py --method morris       # elementary effects
     uv run python experiments/sensitivity/run.py --method all --quick  # smoke test, seconds
+    uv run python experiments/sensitivity/run.py --work /tmp/sens      # keep the runs; resumable
 
 The parameters (``config.yaml``: declared levers and uncertainties, each with its range and why)
 vary around the preset; the outcomes are read at end-2024 and end-2026. Every design point runs
@@ -240,6 +241,8 @@ class Setup:
     morris: dict[str, Any]
     quick: bool = False
     notes: list[str] = field(default_factory=list)
+    work: Path | None = None
+    """A folder keeping every run (``--work``): a stopped study resumes from it."""
 
     @property
     def measures(self) -> list[Measure]:
@@ -321,6 +324,7 @@ def _evaluate(
         setup.measures,
         processes=processes,
         allow_stand_ins=setup.quick,
+        store=setup.work / "store" if setup.work is not None else None,
     )
     for name, column in batch.stand_ins.items():
         note = f"stand-in: {name} read from column {column!r} (this model lacks it; --quick only)"
@@ -689,9 +693,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, help="common seeds per point (default: config)")
     parser.add_argument("--processes", type=int, default=None, help="default: all cores")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"default: {RESULTS}")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="keep every run's results here (resumable)"
+    )
     args = parser.parse_args(argv)
     try:
         setup = load_setup(args.config, quick=args.quick)
+        setup.work = args.work
         if args.n is not None:
             setup.sobol["n"] = args.n
         if args.trajectories is not None:
