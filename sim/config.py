@@ -543,8 +543,8 @@ class SimConfig(_Validated):
         factory=list,
         unit="-",
         kind="setting",
-        meaning="What a sweep job returns, for Hydra's Optuna sweeper: each the mean over the "
-        "job's replications of targets_met, profit_gain or an indicator's final value",
+        meaning="What a sweep job returns to the sweeper that launched it: each the mean over "
+        "the job's replications of targets_met, profit_gain or an indicator's final value",
     )
     population: PopulationConfig = field(default_factory=PopulationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
