@@ -322,3 +322,14 @@ def test_a_job_returns_its_objectives_as_means_over_its_replications(tmp_path):
     assert values == pytest.approx([expected_met, gain.mean(), end["jobs_affected"].mean()])
     with pytest.raises(ConfigError, match="unknown objective 'profits'"):
         dataclasses.replace(small(), objectives=["profits"])
+
+
+def test_the_readme_duckdb_query_runs_on_a_store(tmp_path, capsys):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = text.split("uv run python - <<'SQL'\n", 1)[1].split("\nSQL\n", 1)[0]
+    folder = tmp_path / "plans"
+    sweep.execute(plans(), folder / "store")
+    code = code.replace("sweeps/plans", str(folder)).replace("2026-12", "2024-06")
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "reform" in out and "share_better" in out
