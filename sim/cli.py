@@ -51,13 +51,16 @@ from sim.config import SimConfig
 from sim.errors import SimInputError
 from sim.help import help_page
 from sim.outputs import RunFolder, RunFolderError, signals_deferred, summary_table
+from sim.population import BUILTIN_PREFIX
 from sim.runner import run_simulation
+from sim.store import Store, slug
 from sim.sweep import (
     SWEEP_FILE,
     Progress,
     RunSpec,
     SweepError,
     SweepFolder,
+    check_scenarios,
     execute,
     objective_values,
     pending,
@@ -106,6 +109,8 @@ class _Plan:
     """How many runs the sweep makes."""
     swept: list[str] = field(default_factory=list)
     """The sweep's keys with more than one value (they name its scenarios)."""
+    started: bool = False
+    """Whether the sweep wrote its status file (from then on, its folder is never removed)."""
 
 
 _PLAN: _Plan | None = None
@@ -167,6 +172,15 @@ def main(cfg: DictConfig) -> float | list[float] | None:
         )
     print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
     return None
+
+
+def _check_roster(cfg: SimConfig) -> None:
+    """A roster file that does not exist is refused before anything runs."""
+    path = cfg.population.path
+    if cfg.population.source != "roster" or not path or path.startswith(BUILTIN_PREFIX):
+        return
+    if not Path(path).exists():
+        raise SimInputError(f"roster file {path} not found (population.path)")
 
 
 def _task() -> list[str]:
@@ -296,7 +310,9 @@ class _SweepChecker:
     def check(self, job: int, overrides: tuple[str, ...], shown: list[str]) -> SimConfig:
         """Compose one job; a bad one raises SimInputError naming the job."""
         try:
-            return self.compose(overrides)
+            cfg = self.compose(overrides)
+            _check_roster(cfg)
+            return cfg
         except SimInputError as err:
             message = str(err)
         except (HydraException, OmegaConfBaseException) as err:
@@ -395,6 +411,11 @@ def _remove_made(folder: Path, own: frozenset[str]) -> None:
         folder.rmdir()
 
 
+def _holds_runs(plan: _Plan) -> bool:
+    """Whether a sweep's folder holds finished runs (then a failure never removes it)."""
+    return plan.started and bool(SweepFolder(plan.target).store.finished())
+
+
 def _clean_up(plan: _Plan) -> None:
     """After a failure: remove the folders this invocation created, if nothing else is in them."""
     for folder in plan.created:
@@ -418,16 +439,6 @@ def _sweep_params(task: list[str], hydra_overrides: list[str]) -> tuple[bool, li
     return str(settings.mode) in ("MULTIRUN", "RunMode.MULTIRUN"), extra
 
 
-def _clear_empty_jobs(folder: Path) -> None:
-    """Remove the empty job folders (``0``, ``1``, ...) a killed sweep left, so that the folder
-    can be resumed."""
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            if entry.name.isdigit() and entry.is_dir() and not entry.is_symlink():
-                with contextlib.suppress(OSError):
-                    entry.rmdir()
-
-
 def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
     """Check the command line and create the run folder; returns the plan and Hydra's argv."""
     overrides = [a for a in args if a not in _MULTIRUN]
@@ -444,6 +455,7 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
             swept, store = found.swept, True
         else:
             cfg = compose_config(*task)
+            _check_roster(cfg)
             job0, replace, swept = task, cfg.output.replace, []
             store = cfg.replications > 1
             if store:
@@ -460,15 +472,22 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
         return None, args  # a folder only Hydra can resolve (e.g. from job settings): its own way
     if "${" in str(target):
         _error(f"{key} {target} holds '${{', which Hydra would read as an interpolation")
+    if store:
+        key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
     own = {n for n in (settings.output_subdir, f"{settings.job.name}.log", "cli.log") if n}
     if multirun:
         own.add("multirun.yaml")
     if store:
-        own |= {"store", SWEEP_FILE, ".submitit"}  # .submitit: the SLURM launcher's job files
-        _clear_empty_jobs(target)
+        # .submitit: the SLURM launcher's job files; report: soe-sim-report's
+        own |= {"store", SWEEP_FILE, ".submitit", "report"}
+        if (target / SWEEP_FILE).is_file():  # a sweep folder: its job folders are its own
+            own |= {p.name for p in target.iterdir() if p.name.isdigit() and p.is_dir()}
         replace = False  # a store is resumed, never replaced
         try:
             SweepFolder(target).check_resumable()
+            if runs is not None:
+                runs = list({(slug(r.scenario), r.run_key): r for r in runs}.values())
+                check_scenarios(runs, Store(target / "store"))
         except SweepError as err:
             _error(str(err))
     folder = RunFolder(target, replace=replace, own=own)
@@ -476,7 +495,13 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
         folder.check()
     except RunFolderError as err:
         message = str(err)
-        if multirun:
+        if store:
+            message = (
+                f"sweep folder {target} holds files that are not a sweep's "
+                f"({', '.join(folder.foreign()[:4])}); a sweep resumes only into its own "
+                "folder: choose another one (hydra.sweep.dir=...)"
+            )
+        elif multirun:
             message = message.replace("run folder", "sweep folder").replace(
                 "hydra.run.dir", "hydra.sweep.dir"
             )
@@ -497,9 +522,10 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
     return plan, [*keep, f"{key}={_quoted(target)}"]
 
 
-def _sweep(plan: _Plan, args: list[str]) -> None:
+def _sweep(plan: _Plan, args: list[str]) -> int:
     """Run a sweep (Hydra launches its jobs) with one progress bar, and mark the folder
-    complete when every job returned; a killed sweep's folder stays ``incomplete``."""
+    complete when every job returned; a killed sweep's folder stays ``incomplete``. Returns the
+    exit status: 1 when a run failed."""
     folder = SweepFolder(plan.target)
     held = 0
     if plan.runs is not None:
@@ -512,6 +538,8 @@ def _sweep(plan: _Plan, args: list[str]) -> None:
         "held_at_start": held,
     }
     folder.write_status("incomplete", **fields)
+    plan.started = True
+    folder.store.clean()
     started = time.perf_counter()
     with Progress(folder, plan.expected - held) as progress:
         main()
@@ -524,6 +552,14 @@ def _sweep(plan: _Plan, args: list[str]) -> None:
         f"in {seconds:,.1f} s\nstore: {folder.store.root}\n"
         f"report: soe-sim-report {shlex.quote(str(plan.target))}"
     )
+    if failed:
+        print(
+            f"soe-sim: {failed:,} runs failed: their runs rows (status 'failed') say why; "
+            "rerun the same command to try them again",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 @contextlib.contextmanager
@@ -592,15 +628,18 @@ def run() -> None:
                 plan, hydra_args = _prepare(args, multirun=any(a in _MULTIRUN for a in args))
                 _PLAN = plan
                 sys.argv = [argv[0], *hydra_args]
+                status = 0
                 if plan is not None and plan.store:
-                    _sweep(plan, args)
+                    status = _sweep(plan, args)
                 else:
                     main()
                 done = True
             finally:
                 sys.argv = argv
-                if plan is not None and not done:
+                if plan is not None and not done and not _holds_runs(plan):
                     _clean_up(plan)
+        if status:
+            sys.exit(status)
     except KeyboardInterrupt:
         _interrupted("interrupted (Ctrl-C)", 130)
     except _Terminated:

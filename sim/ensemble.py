@@ -59,17 +59,19 @@ def run_ensemble(
     runs = _specs(scenarios, seeds)
     with tempfile.TemporaryDirectory(prefix="soe-sim-ensemble-") as tmp:
         root = Path(store) if store is not None else Path(tmp) / "store"
-        outcome = execute(runs, root, workers=processes or 0)
+        execute(runs, root, workers=processes or 0)
         wanted = list(scenarios)
-        if outcome.failed:
-            table = read(root, "runs", scenarios=wanted)
-            failed = table[table["status"] == "failed"].iloc[0]
-            raise SweepError(
-                f"{outcome.failed} of {len(runs)} runs failed; first: scenario "
-                f"{failed['scenario']!r}, seed {failed['seed']}: {failed['error_type']}: "
-                f"{failed['error_message']}"
-            )
         keys = {s.run_key for s in runs}
+        columns = ["run_key", "status", "scenario", "seed", "error_type", "error_message"]
+        table = read(root, "runs", columns=columns, scenarios=wanted)
+        failed = table[table["run_key"].isin(keys) & (table["status"] != "ok")]
+        if len(failed):
+            first = failed.iloc[0]
+            raise SweepError(
+                f"{len(failed)} of {len(runs)} runs failed; first: scenario "
+                f"{first['scenario']!r}, seed {first['seed']}: {first['error_type']}: "
+                f"{first['error_message']}"
+            )
         ts = read(root, "timeseries", scenarios=wanted)
         cards = read(root, "report_card", scenarios=wanted)
     ts = _ordered(ts[ts["run_key"].isin(keys)], wanted, ["month"])

@@ -13,11 +13,12 @@ Layout under ``<sweep dir>/store/``::
 resolved config and seed), ``seed`` (the run's own seed: ``soe-sim seed=S`` with the scenario's
 overrides reruns it) and ``replication``.
 
-Each file is written to a temporary name and renamed into place, so a file is whole or absent
-whatever kills the process; a run's ``runs`` row is written after its other tables, so a run
-with a ``runs`` row is finished and the others are rewritten by a rerun under the same names.
-Nothing is appended, so a sweep that is killed and rerun ends with exactly the files of an
-uninterrupted one.
+Each file is written to a temporary name (``NAME.HOST.PID.tmp``) and renamed into place, so a
+file is whole or absent whatever kills the process; a run's ``runs`` row is written after its
+other tables, so a run with a ``runs`` row is finished and the others are rewritten by a rerun
+under the same names. Nothing is appended, so a sweep that is killed and rerun ends with exactly
+the files of an uninterrupted one. A failed run's ``runs`` row is written with a marker
+(``failed/<scenario>/<run_key>``): a rerun tries it again, and a success removes the marker.
 
 Read a table with :func:`read` (pandas), or directly::
 
@@ -31,6 +32,8 @@ import contextlib
 import hashlib
 import os
 import re
+import socket
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -50,6 +53,8 @@ between launchers and reruns, and are left out when two stores are compared."""
 
 SUFFIX = ".parquet"
 _TMP = ".tmp"
+STALE_SECONDS = 6 * 3600
+"""A temporary file of another host older than this is taken as left by a killed writer."""
 
 
 class StoreError(ValueError):
@@ -96,9 +101,29 @@ def to_arrow(frame: pd.DataFrame, keys: Mapping[str, object]) -> pa.Table:
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}{_TMP}")
+    tmp = path.with_name(f"{path.name}.{socket.gethostname()}.{os.getpid()}{_TMP}")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
+
+
+def _writer_gone(tmp: Path) -> bool:
+    """Whether the process that is writing ``tmp`` has died: on this host, its pid is gone; on
+    another host (a shared filesystem), the file is older than :data:`STALE_SECONDS`."""
+    parts = tmp.name.removesuffix(_TMP).rsplit(".", 2)
+    if len(parts) == 3 and parts[2].isdigit():
+        host, pid = parts[1], int(parts[2])
+        if host == socket.gethostname():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+            return pid == os.getpid()  # this process is not writing it now
+    try:
+        return time.time() - tmp.stat().st_mtime > STALE_SECONDS
+    except FileNotFoundError:
+        return False
 
 
 class Store:
@@ -111,14 +136,23 @@ class Store:
         return self.root / table / slug(scenario) / f"{run_key}{SUFFIX}"
 
     def finished(self) -> set[tuple[str, str]]:
-        """``(scenario folder, run_key)`` of every run with a ``runs`` row."""
+        """``(scenario folder, run_key)`` of every run with a ``runs`` row that did not fail
+        (failed runs are tried again)."""
         runs = self.root / "runs"
         if not runs.is_dir():
             return set()
-        return {(p.parent.name, p.name.removesuffix(SUFFIX)) for p in runs.glob(f"*/*{SUFFIX}")}
+        done = {(p.parent.name, p.name.removesuffix(SUFFIX)) for p in runs.glob(f"*/*{SUFFIX}")}
+        return done - self.failed()
 
-    def is_finished(self, scenario: str, run_key: str) -> bool:
-        return self.path("runs", scenario, run_key).exists()
+    def failed(self) -> set[tuple[str, str]]:
+        """``(scenario folder, run_key)`` of every run whose last try failed."""
+        marks = self.root / "failed"
+        if not marks.is_dir():
+            return set()
+        return {(p.parent.name, p.name) for p in marks.glob("*/*") if not p.name.endswith(_TMP)}
+
+    def _mark(self, scenario: str, run_key: str) -> Path:
+        return self.root / "failed" / slug(scenario) / run_key
 
     def put(
         self,
@@ -128,25 +162,48 @@ class Store:
         tables: Mapping[str, pd.DataFrame | None],
         record: Mapping[str, object],
     ) -> None:
-        """Write one run: its tables (those that are not None), then its ``runs`` row."""
+        """Write one run: its tables (those that are not None), then its ``runs`` row; a
+        record with ``status`` ``failed`` is marked for a retry."""
         for name, frame in tables.items():
             if frame is None:
                 continue
             path = self.path(name, scenario, run_key)
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(to_arrow(frame, keys), path)
+        mark = self._mark(scenario, run_key)
+        failed = record.get("status") == "failed"
+        if failed:
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
         path = self.path("runs", scenario, run_key)
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(to_arrow(pd.DataFrame([dict(record)]), keys), path)
+        if not failed:
+            with contextlib.suppress(FileNotFoundError):
+                mark.unlink()
+
+    def scenario_record(self, scenario: str) -> dict[str, object] | None:
+        """One finished run's ``runs`` row in the scenario's folder (any), or None."""
+        folder = self.root / "runs" / slug(scenario)
+        for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+            try:
+                rows = pq.read_table(path).to_pylist()
+            except (OSError, pa.ArrowException):
+                continue
+            if rows:
+                return rows[0]
+        return None
 
     def clean(self) -> int:
-        """Remove temporary files a killed writer left; returns how many."""
+        """Remove temporary files that killed writers left (never one still being written);
+        returns how many."""
         removed = 0
         if self.root.is_dir():
             for tmp in self.root.glob(f"*/*/*{_TMP}"):
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
-                    removed += 1
+                if _writer_gone(tmp):
+                    with contextlib.suppress(FileNotFoundError):
+                        tmp.unlink()
+                        removed += 1
         return removed
 
 

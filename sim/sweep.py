@@ -50,7 +50,7 @@ from sim.outputs import strict_json
 from sim.runner import RunResult, run_simulation
 from sim.store import Store, slug
 
-RUN_SETTINGS = frozenset({"seed", "replications", "workers", "scenario"})
+RUN_SETTINGS = frozenset({"seed", "replications", "workers", "scenario", "objectives"})
 """Top-level keys that say how a scenario is run rather than what it is: they do not enter the
 run key (besides the run's own seed) nor the scenario's name."""
 
@@ -83,11 +83,74 @@ def _identity(cfg: SimConfig) -> dict[str, object]:
     return data
 
 
+def _hash(data: object) -> str:
+    text = json.dumps(strict_json(data), sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+
+
 def run_key(cfg: SimConfig) -> str:
     """A 16-hex-digit hash of the resolved config (outputs and run settings left out) and seed:
     equal keys compute equal tables."""
-    text = json.dumps(strict_json(_identity(cfg)), sort_keys=True, ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+    return _hash(_identity(cfg))
+
+
+def _scenario_identity(cfg: SimConfig) -> dict[str, object]:
+    """What every run of one scenario shares: the config without the seed, and which optional
+    tables the store keeps."""
+    data = _identity(cfg)
+    data.pop("seed")
+    data["stored"] = {"groups": cfg.output.groups, "events": cfg.output.events}
+    return data
+
+
+def scenario_key(cfg: SimConfig) -> str:
+    """A hash of :func:`_scenario_identity`: the runs of one scenario in a store share it."""
+    return _hash(_scenario_identity(cfg))
+
+
+def _flat(data: object, prefix: str = "") -> dict[str, object]:
+    if isinstance(data, dict):
+        out: dict[str, object] = {}
+        for k, v in data.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+        return out
+    return {prefix.rstrip("."): data}
+
+
+def _differences(a: dict[str, object], b: dict[str, object], most: int = 3) -> str:
+    fa, fb = _flat(a), _flat(b)
+    keys = sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
+    shown = ", ".join(f"{k} ({fa.get(k)!r} against {fb.get(k)!r})" for k in keys[:most])
+    return shown + (f" and {len(keys) - most} more" if len(keys) > most else "")
+
+
+def check_scenarios(runs: Sequence[RunSpec], store: Store) -> None:
+    """Refuse runs that would put two different configs under one scenario name, within
+    ``runs`` or against what the store already holds (a rerun with another setting, or a
+    ``scenario=`` name given to several plans)."""
+    first: dict[str, RunSpec] = {}
+    for spec in runs:
+        folder = slug(spec.scenario)
+        other = first.setdefault(folder, spec)
+        if other is not spec and scenario_key(other.config) != scenario_key(spec.config):
+            diff = _differences(_scenario_identity(other.config), _scenario_identity(spec.config))
+            raise SweepError(
+                f"scenario {spec.scenario!r} would hold runs of two configs (they differ in "
+                f"{diff}); give each its own name (scenario=...)"
+            )
+    for spec in first.values():
+        held = store.scenario_record(spec.scenario)
+        if held is None or held.get("scenario_key") == scenario_key(spec.config):
+            continue
+        theirs = json.loads(str(held.get("config") or "{}"))
+        theirs.pop("seed", None)
+        theirs["stored"] = json.loads(str(held.get("stored") or "{}"))
+        diff = _differences(theirs, _scenario_identity(spec.config))
+        raise SweepError(
+            f"the store {store.root} holds runs of scenario {spec.scenario!r} with another "
+            f"config (it differs in {diff}); use another sweep folder (hydra.sweep.dir=...) or "
+            "another scenario name (scenario=...)"
+        )
 
 
 def scenario_name(
@@ -139,23 +202,28 @@ def specs(cfg: SimConfig, scenario: str, overrides: Sequence[str] = ()) -> list[
     ]
 
 
+def _git(root: Path, *args: str) -> str:
+    """``git ARGS`` in ``root``; empty on any failure."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
 @functools.cache
 def provenance() -> dict[str, str]:
-    """Code version (package version and, in a git checkout, the commit) and package versions."""
+    """Code version (package version and, in a git checkout, the commit, with a hash of the
+    uncommitted changes to ``sim/`` and ``configs/`` when there are any) and package versions."""
     commit = ""
     root = Path(__file__).resolve().parents[1]
     if (root / ".git").exists():
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            )
-            commit = done.stdout.strip() if done.returncode == 0 else ""
-        except (OSError, subprocess.SubprocessError):
-            commit = ""
+        commit = _git(root, "rev-parse", "--short=12", "HEAD")
+        diff = _git(root, "diff", "HEAD", "--", "sim", "configs") if commit else ""
+        if diff:  # uncommitted changes to the model: a version of their own
+            commit += ".dirty" + hashlib.sha256(diff.encode()).hexdigest()[:8]
     versions = {}
     for name in PACKAGES:
         try:
@@ -179,7 +247,9 @@ def _record(spec: RunSpec, **fields: object) -> dict[str, object]:
         "start": cfg.start,
         **fields,
         **provenance(),
+        "scenario_key": scenario_key(cfg),
         "config": json.dumps(strict_json(_identity(cfg)), sort_keys=True, ensure_ascii=False),
+        "stored": json.dumps({"groups": cfg.output.groups, "events": cfg.output.events}),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "pid": os.getpid(),
     }
@@ -326,6 +396,7 @@ def execute(
     store = Store(root)
     store.root.mkdir(parents=True, exist_ok=True)
     store.clean()
+    check_scenarios(runs, store)
     todo, skipped = pending(runs, store)
     outcome = Outcome(skipped=skipped)
 

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -148,16 +149,26 @@ def test_a_rerun_skips_finished_runs_and_redoes_unfinished_ones(tmp_path):
     before = contents(root)
     victim = st.Store(root).path("runs", runs[2].scenario, runs[2].run_key)
     victim.unlink()  # as if killed after its tables but before its runs row
-    (root / "events" / "reform" / "junk.parquet.123.tmp").write_bytes(b"partial")
+    host = socket.gethostname()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    folder = root / "events" / "reform"
+    (folder / f"killed.parquet.{host}.{dead}.tmp").write_bytes(b"partial")  # its writer died
+    live = folder / f"writing.parquet.{host}.{os.getppid()}.tmp"  # another writer, still going
+    remote = folder / "writing.parquet.otherhost.1.tmp"  # on another host, recent
+    live.write_bytes(b"partial")
+    remote.write_bytes(b"partial")
     outcome = sweep.execute(runs, root)
     assert (outcome.ran, outcome.skipped) == (1, 5)
-    assert not list(root.rglob("*.tmp"))
+    assert sorted(root.rglob("*.tmp")) == sorted([live, remote])
+    live.unlink()
+    remote.unlink()
     after = contents(root)
     for table in st.TABLES:
         assert_frame_equal(before[table], after[table], check_exact=True, obj=table)
 
 
-def test_a_run_that_raises_becomes_a_failure_record(tmp_path, monkeypatch):
+def test_a_run_that_raises_becomes_a_failure_record_and_is_retried(tmp_path, monkeypatch):
     runs = plans()
     bad = runs[1].config.seed
     real = sweep.run_simulation
@@ -177,7 +188,13 @@ def test_a_run_that_raises_becomes_a_failure_record(tmp_path, monkeypatch):
     ]
     ts = st.read(tmp_path / "store", "timeseries")
     assert failed["run_key"].iloc[0] not in set(ts["run_key"])
-    assert sweep.execute(runs, tmp_path / "store").skipped == 6  # a failure is finished
+    again = sweep.execute(runs, tmp_path / "store")  # a failure is tried again
+    assert (again.ran, again.failed, again.skipped) == (1, 1, 5)
+    monkeypatch.setattr(sweep, "run_simulation", real)  # fixed: the retry succeeds
+    fixed = sweep.execute(runs, tmp_path / "store")
+    assert (fixed.ran, fixed.failed, fixed.skipped) == (1, 0, 5)
+    assert set(st.read(tmp_path / "store", "runs")["status"]) == {"ok"}
+    assert not [p for p in (tmp_path / "store" / "failed").rglob("*") if p.is_file()]
 
 
 def test_an_unguarded_script_runs_in_one_process_instead_of_crashing(tmp_path):
@@ -332,4 +349,81 @@ def test_the_readme_duckdb_query_runs_on_a_store(tmp_path, capsys):
     code = code.replace("sweeps/plans", str(folder)).replace("2026-12", "2024-06")
     exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "reform" in out and "share_better" in out
+    rows = [line for line in out.splitlines() if line.startswith("│ reform")]
+    assert len(rows) == 1 and "│     3 │" in rows[0], out  # one plan, three pairs
+
+
+def test_an_interrupted_first_sweep_keeps_its_store_and_resumes(tmp_path):
+    whole = tmp_path / "whole"
+    assert soe_sim(*SWEEP, f"hydra.sweep.dir={whole}").returncode == 0
+    folder = tmp_path / "new" / "sweep"  # made by the interrupted command itself
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *SWEEP, "workers=2", f"hydra.sweep.dir={folder}"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while len(list(folder.glob("store/runs/*/*.parquet"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "rerun the same command to resume" in err and "Traceback" not in err
+    assert len(list(folder.glob("store/runs/*/*.parquet"))) >= 2  # kept, not cleaned up
+    assert json.loads((folder / "sweep.json").read_text())["status"] == "incomplete"
+    assert soe_sim(*SWEEP, f"hydra.sweep.dir={folder}").returncode == 0
+    assert_same_store(whole / "store", folder / "store")
+
+
+def test_a_rerun_with_another_setting_is_refused_not_mixed_in(tmp_path):
+    folder = tmp_path / "sweep"
+    assert soe_sim(*SWEEP, f"hydra.sweep.dir={folder}").returncode == 0
+    before = sorted(p.name for p in folder.rglob("*.parquet"))
+    proc = soe_sim(*SWEEP, "economy=downturn", f"hydra.sweep.dir={folder}")
+    assert proc.returncode == 2
+    assert "holds runs of scenario '" in proc.stderr and "with another config" in proc.stderr
+    assert "economy." in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in folder.rglob("*.parquet")) == before
+    one_name = soe_sim(*SWEEP, "scenario=both", f"hydra.sweep.dir={tmp_path / 'both'}")
+    assert one_name.returncode == 2 and "would hold runs of two configs" in one_name.stderr
+    assert not (tmp_path / "both").exists()
+    # objectives change what a job returns, not what it computes: the runs are reused
+    again = soe_sim(*SWEEP, "objectives=[targets_met]", f"hydra.sweep.dir={folder}")
+    assert again.returncode == 0 and "0 runs (0 failed, 8 already in the store)" in again.stdout
+
+
+def test_a_sweep_resumes_beside_its_report_and_run_folders(tmp_path):
+    folder = tmp_path / "sweep"
+    args = (*SWEEP, "replications=2", "output.folders=true", f"hydra.sweep.dir={folder}")
+    assert soe_sim(*args).returncode == 0
+    (folder / "report").mkdir()
+    (folder / "report" / "report.md").write_text("an earlier report")
+    proc = soe_sim(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 runs (0 failed, 4 already in the store)" in proc.stdout
+    assert (folder / "0" / "1" / "summary.json").is_file()
+
+
+def test_sweep_input_errors_come_before_any_run_and_touch_nothing(tmp_path):
+    folder = tmp_path / "mine"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "notes.txt").write_text("mine")
+    proc = soe_sim(*SWEEP, f"hydra.sweep.dir={folder}")
+    assert proc.returncode == 2 and "choose another one (hydra.sweep.dir=...)" in proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["2024", "notes.txt"]
+    missing = soe_sim("-m", "policy=no_reform,gradual", "population=roster",
+                      "population.path=/nonexistent.parquet", "months=2",
+                      f"hydra.sweep.dir={tmp_path / 'roster'}")  # fmt: skip
+    assert missing.returncode == 2
+    assert "roster file /nonexistent.parquet not found" in missing.stderr
+    assert not (tmp_path / "roster").exists()
+
+
+def test_duplicate_jobs_run_once(tmp_path):
+    folder = tmp_path / "sweep"
+    proc = soe_sim("-m", "seed=1,1", "replications=2", "months=2", "population=synthetic",
+                   "population.n_entities=200", f"hydra.sweep.dir={folder}")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "2 runs (0 failed)" in proc.stdout
+    assert json.loads((folder / "sweep.json").read_text())["expected_runs"] == 2
