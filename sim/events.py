@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from sim.state import LEDGER_COLUMNS, Ledger
@@ -35,13 +36,24 @@ EVENT_COLUMNS: tuple[str, ...] = ("month", *TEXT_COLUMNS, *STATE_COLUMNS, "emplo
 """Columns of ``events.parquet``. ``target_id``: the parent for enter, the new parent for move, the
 absorbing entity for merge, empty otherwise; ``employees``: the entity's headcount at the event."""
 _ZERO_FLOWS: tuple[float, ...] = (0.0,) * len(FLOW_COLUMNS)
-_FLOW_INDEX = {c: i for i, c in enumerate(FLOW_COLUMNS)}
 _LEDGER_OF = {column: name for name, column in LEDGER_COLUMNS.items()}
+_FLOW_SLOT = {c: (i, _LEDGER_OF.get(c)) for i, c in enumerate(FLOW_COLUMNS)}
+"""Each flow column's position in :data:`FLOW_COLUMNS` and the ledger total it adds to (or None)."""
+_DTYPES: dict[str, str] = {
+    "month": "int64",
+    "employees": "int64",
+    **{c: "float64" for c in (*STATE_COLUMNS, *FLOW_COLUMNS)},
+    **{c: "object" for c in TEXT_COLUMNS},
+}
+"""dtype of each event column."""
 
 
 @dataclass
 class EventLog:
-    """Append-only list of events and the ledger they add up to."""
+    """Append-only list of events and the ledger they add up to.
+
+    ``rows`` holds one tuple per event in :data:`EVENT_COLUMNS` order; the table is built once,
+    column by column, by :meth:`to_frame`."""
 
     rows: list[tuple[object, ...]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
@@ -65,16 +77,27 @@ class EventLog:
         flows: Mapping[str, float] | None = None,
     ) -> None:
         """Append one event and add its flows (named by :data:`FLOW_COLUMNS`) to the ledger."""
+        a, li = float(assets), float(liabilities)
+        self.append((month, date, op, entity_id, target_id, group_id, new_group_id, rule, reason,
+                     fate, a, li, a - li, int(employees)), flows)  # fmt: skip
+
+    def append(self, head: tuple[object, ...], flows: Mapping[str, float] | None = None) -> None:
+        """Append one event given as its columns ``month`` .. ``employees`` (in
+        :data:`EVENT_COLUMNS` order, as :meth:`record` builds them: floats, ``equity`` =
+        assets - liabilities) and its flows; add the flows to the ledger. The structural
+        operations log through this, :meth:`record` being the keyword form of it."""
+        if not flows:
+            self.rows.append(head + _ZERO_FLOWS)
+            return
         values = list(_ZERO_FLOWS)
-        for name, raw in (flows or {}).items():
+        ledger = self.ledger
+        for name, raw in flows.items():
             amount = float(raw)
-            values[_FLOW_INDEX[name]] = amount
-            ledger_name = _LEDGER_OF.get(name)
+            i, ledger_name = _FLOW_SLOT[name]
+            values[i] = amount
             if ledger_name is not None:
-                setattr(self.ledger, ledger_name, getattr(self.ledger, ledger_name) + amount)
-        text = (date, op, entity_id, target_id, group_id, new_group_id, rule, reason, fate)
-        state = (float(assets), float(liabilities), float(assets) - float(liabilities))
-        self.rows.append((month, *text, *state, int(employees), *values))
+                setattr(ledger, ledger_name, getattr(ledger, ledger_name) + amount)
+        self.rows.append(head + tuple(values))
 
     def extend_entries(self, rows: Sequence[tuple[object, ...]]) -> None:
         """Append ``enter`` events built in bulk (month .. employees); they carry no flows."""
@@ -85,8 +108,15 @@ class EventLog:
 
     def to_frame(self) -> pd.DataFrame:
         """The log as a table with stable column order and dtypes."""
-        frame = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))
-        dtypes = {"month": "int64", "employees": "int64"}
-        dtypes |= {c: "float64" for c in (*STATE_COLUMNS, *FLOW_COLUMNS)}
-        dtypes |= {c: "object" for c in TEXT_COLUMNS}
-        return frame.astype(dtypes)
+        # Column by column from the transposed rows: several times faster than letting pandas
+        # infer each column's type from the row tuples (and then converting it back).
+        columns = list(zip(*self.rows, strict=True)) or [()] * len(EVENT_COLUMNS)
+        data: dict[str, pd.Series] = {}
+        for name, values in zip(EVENT_COLUMNS, columns, strict=True):
+            dtype = _DTYPES[name]
+            if dtype == "object":
+                array = np.array(values, dtype=object)
+            else:
+                array = np.fromiter(values, dtype=dtype, count=len(values))
+            data[name] = pd.Series(array, dtype=dtype, copy=False)
+        return pd.DataFrame(data, copy=False)
