@@ -12,6 +12,7 @@ the model applies.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import cast
 
@@ -21,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim import rand, zombies
-from sim.config import EconomyConfig, SimConfig
+from sim.config import EconomyConfig, PopulationConfig, SimConfig
 from sim.economy import Economy, EntrySpec
 from sim.events import EventLog
 from sim.memory import release_freed_memory
@@ -40,7 +41,15 @@ from sim.policies.engine import Policy
 from sim.population.schema import STATUSES
 from sim.rand import child_keys
 from sim.sectors import SECTOR_CODE, SECTOR_NAMES, SECTOR_SHORT_ZH
-from sim.state import FATE_CODE, FATES, HISTORY_MONTHS, EntityState, Ledger
+from sim.state import (
+    ADDITIVE,
+    FATE_CODE,
+    FATES,
+    HISTORY_MONTHS,
+    STOCKS_AND_FLOWS,
+    EntityState,
+    Ledger,
+)
 from sim.tree import tree_depths, tree_roots
 
 STREAMS = ("population", "economy", "policy", "demand")
@@ -52,32 +61,14 @@ shocks, its market exit, a zombie's fate) are not sequential: they are keyed by 
 entity key, month) in :mod:`sim.rand`, so an entity meets the same shocks under every plan."""
 
 
-_ADDITIVE = (
-    "assets",
-    "liabilities",
-    "cash",
-    "receivables",
-    "idle_assets",
-    "land_mu",
-    "employees",
-    "revenue_base",
-    "fixed_cost",
-    "gov_cost",
-    "revenue",
-    "operating_cost",
-    "overhead",
-    "interest",
-    "profit",
-    "support",
-    "profit_ewm",
-    "ebit_ewm",
-    "interest_ewm",
-    "profit_ytd",
-    "one_off_ytd",
-)
-"""State columns that add up when one entity absorbs another."""
-_STOCKS_AND_FLOWS = (*_ADDITIVE, "intra_loan", "equity_base")
-"""State columns zeroed when an entity leaves (its values are in the event log)."""
+_ADDITIVE_FLOATS = EntityState.float_span(ADDITIVE)
+_ADDITIVE_OTHERS = tuple(c for c in ADDITIVE if EntityState.FIELDS[c][0] != "float64")
+_LEAVING_FLOATS = EntityState.float_span(STOCKS_AND_FLOWS)
+_LEAVING_OTHERS = tuple(c for c in STOCKS_AND_FLOWS if EntityState.FIELDS[c][0] != "float64")
+"""The columns a merger adds up and an exit zeroes: the float ones as a block of rows of
+``EntityState.floats`` (one numpy call), the others by name."""
+_EXIT_FATES = FATES[2:]
+"""The fates of :meth:`SOEModel.exit` (not alive, not merged)."""
 
 
 class StructureError(RuntimeError):
@@ -94,6 +85,32 @@ def random_streams(seed: int) -> dict[str, np.random.Generator]:
     """One generator per named stream, all derived from ``seed``."""
     children = np.random.SeedSequence(seed).spawn(len(STREAMS))
     return {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+
+
+def _start_roster(cfg: PopulationConfig, rng: np.random.Generator) -> pd.DataFrame:
+    """The start roster ``cfg`` asks for (:func:`sim.population.build_roster`). A roster shipped
+    with the package (``builtin:``) is read and validated once per process and copied for each
+    run: ensembles run one preset for many seeds, and reading the Chongqing roster costs about a
+    tenth of a run. Reading a file draws nothing from ``rng``, so this changes no result."""
+    from sim.population import BUILTIN_PREFIX, build_roster, resolve_path
+
+    if cfg.source == "roster" and cfg.path is not None and cfg.path.startswith(BUILTIN_PREFIX):
+        path = resolve_path(cfg.path)
+        try:
+            stat = path.stat()
+        except OSError:
+            return build_roster(cfg, rng)  # the loader reports it
+        return _shipped_roster(str(path), stat.st_mtime_ns, stat.st_size).copy()
+    return build_roster(cfg, rng)
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped_roster(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    """The validated roster at ``path`` (keyed by its modification time and size too, so a file
+    changed meanwhile is read again). Shared: callers copy it."""
+    from sim.population.roster import load_roster
+
+    return load_roster(path)
 
 
 class Entity(mesa.Agent):
@@ -163,7 +180,10 @@ class SOEModel(mesa.Model):
     def __init__(self, config: SimConfig, roster: pd.DataFrame | None = None) -> None:
         super().__init__(rng=config.seed)
         self.config = config
-        self._date = (-1, "")
+        self._month = 0
+        self._date = month_label(config.start_date, 0)
+        """The clock as plain attributes, set at the start of each step: the structural
+        operations read it for every event, and ``model.time`` is a Mesa observable (slower)."""
         self.streams = random_streams(config.seed)
         self._entities: list[Entity] = []
         self._start_history: tuple[np.ndarray, np.ndarray] | None = None
@@ -213,9 +233,7 @@ class SOEModel(mesa.Model):
         agent per entity. A roster built here is freed before the agents are made, which at a
         million entities lowers peak memory by its size."""
         if roster is None:
-            from sim.population import build_roster
-
-            roster = build_roster(self.config.population, self.streams["population"])
+            roster = _start_roster(self.config.population, self.streams["population"])
         n = len(roster)
         self.n_start = n
         """Entities at month 0: rows 0 .. n_start - 1."""
@@ -272,15 +290,13 @@ class SOEModel(mesa.Model):
     # -- lookup -------------------------------------------------------------------------------
     @property
     def month(self) -> int:
-        """Months simulated so far (the Mesa clock ``model.time``)."""
-        return int(self.time)
+        """Months simulated so far (the Mesa clock ``model.time``, read when a step starts)."""
+        return self._month
 
     @property
     def date(self) -> str:
         """``YYYY-MM`` of the month last simulated (month 0: the month before the start)."""
-        if self._date[0] != self.month:
-            self._date = (self.month, month_label(self.config.start_date, self.month))
-        return self._date[1]
+        return self._date
 
     def entity(self, row: int) -> Entity:
         """The agent at a state row (also for entities that have exited)."""
@@ -339,6 +355,9 @@ class SOEModel(mesa.Model):
     def step(self) -> None:
         """One month: each stage in :attr:`stages` (economy, market exits and proposed entries,
         the policy's rules, entries founded, the metrics recorded)."""
+        month = int(self.time)
+        if month != self._month:
+            self._month, self._date = month, month_label(self.config.start_date, month)
         for _, stage in self.stages:
             stage(self)
 
@@ -443,21 +462,27 @@ class SOEModel(mesa.Model):
         the action's flows (:data:`sim.events.FLOW_COLUMNS`)."""
         st = self.state
         ids = st.ids
-        self.events.record(
-            month=self.month,
-            date=self.date,
-            op=op,
-            entity_id=ids[row],
-            target_id=ids[target] if target >= 0 else "",
-            group_id=ids[group] if group >= 0 else "",
-            new_group_id=ids[new_group] if new_group >= 0 else "",
-            rule=rule,
-            reason=reason,
-            fate=fate,
-            assets=st.assets[row],
-            liabilities=st.liabilities[row],
-            employees=int(st.employees[row]),
-            flows=flows,
+        a, li = float(st.assets[row]), float(st.liabilities[row])
+        # The row as EventLog.record would build it, appended directly: this runs for most
+        # events, and the keyword call costs more than the rest of it.
+        self.events.append(
+            (
+                self._month,
+                self._date,
+                op,
+                ids[row],
+                ids[target] if target >= 0 else "",
+                ids[group] if group >= 0 else "",
+                ids[new_group] if new_group >= 0 else "",
+                rule,
+                reason,
+                fate,
+                a,
+                li,
+                a - li,
+                int(st.employees[row]),
+            ),
+            flows,
         )
 
     def enter(self, spec: EntrySpec, *, rule: str, reason: str) -> np.ndarray:
@@ -570,16 +595,18 @@ class SOEModel(mesa.Model):
         owner (the state), outside the portfolio, and are logged (and in the ledger) all the
         same. The event is written after all of this, before the row is retired.
         """
-        if fate not in FATES[2:]:
-            raise StructureError(f"unknown exit fate {fate!r}; expected one of {FATES[2:]}")
+        if fate not in _EXIT_FATES:
+            raise StructureError(f"unknown exit fate {fate!r}; expected one of {_EXIT_FATES}")
         self._check_alive(row, "exiting")
         st = self.state
         agent = self._entities[row]
         p = int(st.parent[row])
         if agent.children and p < 0:
             raise StructureError(f"group headquarters {st.ids[row]} has subsidiaries; merge it")
-        for child in list(agent.children):
-            self.move(child.row, p, rule=rule, reason=f"parent {st.ids[row]} exited")
+        if agent.children:
+            moved = f"parent {st.ids[row]} exited"
+            for child in list(agent.children):
+                self.move(child.row, p, rule=rule, reason=moved)
         one_off = 0.0
         if p >= 0:
             st.cash[p] += proceeds - cost
@@ -604,7 +631,7 @@ class SOEModel(mesa.Model):
         """
         st = self.state
         st.profit[row] += amount
-        st.profit_hist[self.month % HISTORY_MONTHS, row] += amount
+        st.profit_hist[self._month % HISTORY_MONTHS, row] += amount
         st.one_off_ytd[row] += amount
 
     def charge(
@@ -664,13 +691,14 @@ class SOEModel(mesa.Model):
         """Mark a row dead and zero its stocks and flows: they have left (exit) or passed to the
         absorber (merge); the event log holds its last balance sheet."""
         st = self.state
-        for col in _STOCKS_AND_FLOWS:
+        st.floats[_LEAVING_FLOATS, row] = 0.0
+        for col in _LEAVING_OTHERS:
             getattr(st, col)[row] = 0
         st.profit_hist[:, row] = 0.0
         st.alive[row] = False
         st.zombie[row] = False
         st.fate[row] = FATE_CODE[fate]
-        st.died[row] = self.month
+        st.died[row] = self._month
         self._entities[row].remove()
 
     def move(self, row: int, new_parent: int, *, rule: str, reason: str) -> None:
@@ -695,7 +723,9 @@ class SOEModel(mesa.Model):
         if old_parent == new_parent:
             return
         agent = self._entities[row]
-        sub = np.array(self.subtree(row))
+        # A leaf (most moves) is indexed by its row alone: numpy indexes a scalar several times
+        # faster than an array, and the sums and assignments below come out the same.
+        sub: int | np.ndarray = np.array(self.subtree(row)) if agent.children else row
         old_group = int(st.group[row])
         new_group = int(st.group[new_parent]) if new_parent >= 0 else row
         new_layer = int(st.layer[new_parent]) + 1 if new_parent >= 0 else 1
@@ -744,13 +774,10 @@ class SOEModel(mesa.Model):
                 f"cannot merge {st.ids[row]} into its own descendant {st.ids[into]}"
             )
         agent = self._entities[row]
-        for child in list(agent.children):
-            self.move(
-                child.row,
-                into,
-                rule=rule,
-                reason=f"parent {st.ids[row]} merged into {st.ids[into]}",
-            )
+        if agent.children:
+            moved = f"parent {st.ids[row]} merged into {st.ids[into]}"
+            for child in list(agent.children):
+                self.move(child.row, into, rule=rule, reason=moved)
         p, old_group, new_group = int(st.parent[row]), int(st.group[row]), int(st.group[into])
         if old_group != new_group:
             if p < 0:
@@ -768,7 +795,8 @@ class SOEModel(mesa.Model):
             for col in ("var_cost_ratio", "productivity", "idio"):
                 arr = getattr(st, col)
                 arr[into] = (arr[row] * rb_a + arr[into] * rb_b) / rb
-        for col in _ADDITIVE:
+        st.floats[_ADDITIVE_FLOATS, into] += st.floats[_ADDITIVE_FLOATS, row]
+        for col in _ADDITIVE_OTHERS:
             arr = getattr(st, col)
             arr[into] += arr[row]
         st.profit_hist[:, into] += st.profit_hist[:, row]

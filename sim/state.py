@@ -33,6 +33,32 @@ HISTORY_MONTHS = 12
 """Length of the profit history behind trailing-twelve-month (TTM) profit."""
 GROWTH = 1.25
 """Capacity growth factor when rows run out (modest: a million-entity state is ~350 MB)."""
+ADDITIVE: tuple[str, ...] = (
+    "assets",
+    "liabilities",
+    "cash",
+    "receivables",
+    "idle_assets",
+    "land_mu",
+    "employees",
+    "revenue_base",
+    "fixed_cost",
+    "gov_cost",
+    "revenue",
+    "operating_cost",
+    "overhead",
+    "interest",
+    "profit",
+    "support",
+    "profit_ewm",
+    "ebit_ewm",
+    "interest_ewm",
+    "profit_ytd",
+    "one_off_ytd",
+)
+"""State columns that add up when one entity absorbs another."""
+STOCKS_AND_FLOWS: tuple[str, ...] = (*ADDITIVE, "intra_loan", "equity_base")
+"""State columns zeroed when an entity leaves (its values are in the event log)."""
 
 
 class TextColumn:
@@ -72,6 +98,14 @@ class TextColumn:
         if not self._extra:
             return self._base
         return pa.concat_arrays([self._base, pa.array(self._extra, type=pa.string())])
+
+
+def _float_block_order(fields: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    """The float64 columns of ``fields``: those of :data:`STOCKS_AND_FLOWS` in its order, then
+    the others in ``fields`` order."""
+    floats = [name for name, (dtype, _) in fields.items() if dtype == "float64"]
+    leaving = [name for name in STOCKS_AND_FLOWS if name in floats]
+    return (*leaving, *(name for name in floats if name not in leaving))
 
 
 class EntityState:
@@ -176,6 +210,16 @@ class EntityState:
     profit_hist: np.ndarray
     """(HISTORY_MONTHS, n) monthly profits; row ``month % HISTORY_MONTHS`` is the newest."""
 
+    FLOAT_FIELDS: ClassVar[tuple[str, ...]] = _float_block_order(FIELDS)
+    """The float64 columns in :attr:`floats` order: those of :data:`STOCKS_AND_FLOWS` first, in
+    its order (so the float columns of :data:`ADDITIVE` and of :data:`STOCKS_AND_FLOWS` are each
+    a contiguous block, :meth:`float_span`), then the others in :attr:`FIELDS` order."""
+
+    floats: np.ndarray
+    """(len(FLOAT_FIELDS), n): every float64 column, one row each (the column attributes are
+    views of its rows, so each column stays contiguous). A merger adds twenty of them up for one
+    entity and an exit zeroes them: one numpy call on a block of rows instead of one a column."""
+
     def __init__(self, n: int, headroom: float = 0.0) -> None:
         """``n`` rows now, with room for ``n * headroom`` more before the buffers are copied."""
         self.n = 0
@@ -186,15 +230,33 @@ class EntityState:
         self._reserve(max(int(n * (1.0 + headroom)), 16))
         self.grow(n)
 
+    @classmethod
+    def float_span(cls, names: tuple[str, ...]) -> slice:
+        """The rows of :attr:`floats` holding the float64 columns among ``names``, which must
+        be contiguous there in the same order (see :attr:`FLOAT_FIELDS`)."""
+        floats = [name for name in names if cls.FIELDS[name][0] == "float64"]
+        start = cls.FLOAT_FIELDS.index(floats[0])
+        if list(cls.FLOAT_FIELDS[start : start + len(floats)]) != floats:
+            raise ValueError(f"{floats} are not contiguous in EntityState.FLOAT_FIELDS")
+        return slice(start, start + len(floats))
+
     def _reserve(self, capacity: int) -> None:
+        old = self._buffers
+        block = np.zeros((len(self.FLOAT_FIELDS), capacity))
+        if "floats" in old:
+            block[:, : self.n] = old["floats"][:, : self.n]
+        self._buffers = {"floats": block}
+        self._buffers.update(zip(self.FLOAT_FIELDS, block, strict=True))
         for name, (dtype, _) in self.FIELDS.items():
+            if dtype == "float64":
+                continue
             buf = np.zeros(capacity, dtype=dtype)
-            if name in self._buffers:
-                buf[: self.n] = self._buffers[name][: self.n]
+            if name in old:
+                buf[: self.n] = old[name][: self.n]
             self._buffers[name] = buf
         hist = np.zeros((HISTORY_MONTHS, capacity))
-        if "profit_hist" in self._buffers:
-            hist[:, : self.n] = self._buffers["profit_hist"][:, : self.n]
+        if "profit_hist" in old:
+            hist[:, : self.n] = old["profit_hist"][:, : self.n]
         self._buffers["profit_hist"] = hist
         self._capacity = capacity
 
@@ -206,6 +268,7 @@ class EntityState:
         self.n = start + k
         for name in self.FIELDS:
             setattr(self, name, self._buffers[name][: self.n])
+        self.floats = self._buffers["floats"][:, : self.n]
         self.profit_hist = self._buffers["profit_hist"][:, : self.n]
         return slice(start, self.n)
 
