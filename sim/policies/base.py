@@ -15,10 +15,11 @@ that names them (``family``, ``kind``, ``params_class``), and one entry in
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
@@ -32,14 +33,16 @@ if TYPE_CHECKING:
 ActionKind = Literal["close", "transfer_out", "deregister", "merge", "move"]
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     """One proposed structural change, with what it costs and whom it affects.
 
     ``target`` is the absorbing entity (merge) or the new parent (move; -1 makes a new group).
     ``cost`` is charged to the restructuring budget (mn yuan); ``jobs`` counts employees affected
     toward the employment-stability cap; ``proceeds`` is cash the parent receives (sale price,
     liquidation surplus, or a deregistered shell's net assets, which may be negative).
+
+    Immutable. A named tuple rather than a frozen dataclass because it is about three times
+    cheaper to build, and the rules build thousands a run (most proposals are never admitted).
     """
 
     kind: ActionKind
@@ -139,4 +142,4 @@ class Rule(ABC):
 
 def quota(per_month: float, intensity: float) -> int:
     """Actions a rule may propose this month: its base rate times the intensity, rounded."""
-    return int(np.floor(per_month * intensity + 0.5))
+    return math.floor(per_month * intensity + 0.5)

@@ -24,7 +24,7 @@ The families come from :mod:`sim.policies.registry`; nothing here names one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,9 +39,9 @@ from sim.world import World
 EXIT_FATE = {"close": "closed", "transfer_out": "transferred_out", "deregister": "deregistered"}
 
 
-@dataclass(frozen=True)
-class Decision:
-    """A disposition decided in month ``decided`` that completes (or fails) in month ``due``."""
+class Decision(NamedTuple):
+    """A disposition decided in month ``decided`` that completes (or fails) in month ``due``
+    (immutable; a named tuple like :class:`sim.policies.base.Action`)."""
 
     action: Action
     decided: int
@@ -82,12 +82,12 @@ class Policy:
 
     def step(self, world: World) -> None:
         """Run this month's rules."""
-        if not self.active or world.month < self.first_month:
+        month = world.month
+        if not self.active or month < self.first_month:
             return
         self._complete_due(world)
         intensity = surge_intensity(
-            self.cfg.milestones, self.cfg.surge, self.run_start, world.month,
-            world.latest_indicators(),
+            self.cfg.milestones, self.cfg.surge, self.run_start, month, world.latest_indicators(),
         )  # fmt: skip
         c = self.cfg.constraints
         budget = Budget(
@@ -142,15 +142,14 @@ class Policy:
             self._schedule(world, action, busy, receiving)
 
     def _schedule(self, world: World, action: Action, busy: set[int], receiving: set[int]) -> None:
-        st = world.state
-        is_group = action.kind in ("merge", "move") and st.parent[action.row] < 0
+        is_group = action.kind in ("merge", "move") and world.state.parent[action.row] < 0
         months, failure = self.cfg.disposal.timing(action, bool(is_group))
         fails = bool(failure > 0 and self.rng.random() < failure)
         if months <= 0 and not fails:
             self.apply(world, action)
             return
-        self.decisions.append(Decision(action, world.month, world.month + months, fails,
-                                       action.cost))  # fmt: skip
+        month = world.month
+        self.decisions.append(Decision(action, month, month + months, fails, action.cost))
         busy.add(action.row)
         if action.target >= 0:
             receiving.add(action.target)
@@ -159,10 +158,11 @@ class Policy:
 
     def _complete_due(self, world: World) -> None:
         """Complete (or drop) the decisions due this month, oldest first."""
-        due = [d for d in self.decisions if d.due <= world.month]
+        month = world.month
+        due = [d for d in self.decisions if d.due <= month]
         if not due:
             return
-        self.decisions = [d for d in self.decisions if d.due > world.month]
+        self.decisions = [d for d in self.decisions if d.due > month]
         busy = {d.action.row for d in self.decisions}
         for d in due:
             action = d.action

@@ -155,12 +155,16 @@ class LossCutting(Rule):
         )
         candidates = candidates[~cyclical]
         order = np.lexsort((ttm[candidates], -st.layer[candidates]))
-        absorbers = healthy_absorbers(world)
+        absorbers = healthy_absorbers(world, ttm)
         # Each absorber's profit not yet committed this month to covering absorbed losses.
         cover = {into: float(ttm[into]) for into in absorbers.values()}
+        limit = quota(p.per_month, ctx.intensity)
+        # Rows under a turnaround or a pending decision stay so all month: leave them out up
+        # front (most candidates are), the loop below checks again as proposals are decided.
+        handled = ctx.busy | self.due.keys()
         taken = 0
-        for row in candidates[order].tolist():
-            if taken >= quota(p.per_month, ctx.intensity):
+        for row in [r for r in candidates[order].tolist() if r not in handled]:
+            if taken >= limit:
                 return
             if not st.alive[row] or row in self.due or row in ctx.busy:
                 continue
@@ -233,11 +237,9 @@ class LossCutting(Rule):
         )
 
     def _resolve_turnarounds(self, world: World) -> None:
-        st = world.state
-        for row, (month, success) in sorted(self.due.items()):
-            if month > world.month:
-                continue
-            del self.due[row]
+        st, month = world.state, world.month
+        for row in sorted(r for r, (due, _) in self.due.items() if due <= month):
+            _, success = self.due.pop(row)
             if not st.alive[row]:
                 continue
             self.tried.add(row)
@@ -253,12 +255,14 @@ class LossCutting(Rule):
             )
 
 
-def healthy_absorbers(world: World) -> dict[int, int]:
+def healthy_absorbers(world: World, ttm: np.ndarray | None = None) -> dict[int, int]:
     """For each (group, sector) key ``group * N_SECTORS + sector``, the largest healthy entity:
-    operating, profitable over twelve months, solvent on its own books, not a zombie."""
+    operating, profitable over twelve months, solvent on its own books, not a zombie (``ttm``:
+    :meth:`EntityState.ttm_profit`, if the caller has it)."""
     st = world.state
+    ttm = st.ttm_profit() if ttm is None else ttm
     healthy = np.flatnonzero(
-        st.alive & (st.status == 0) & ~st.zombie & (st.ttm_profit() > 0) & (st.solo_equity() > 0)
+        st.alive & (st.status == 0) & ~st.zombie & (ttm > 0) & (st.solo_equity() > 0)
     )
     if healthy.size == 0:
         return {}

@@ -119,6 +119,8 @@ class Slimming(Rule):
         if pending is not None:
             world.pending_entries = pending.where(self.approve(pending.parents.size, ctx.rng))
         limit = quota(self.params.per_month, ctx.intensity)
+        if limit <= 0:
+            return
         taken = 0
         for proposals in (
             self._deregistrations,
@@ -126,31 +128,37 @@ class Slimming(Rule):
             self._sibling_mergers,
             self._small_leaves,
         ):
-            for action in proposals(world):
+            for action in proposals(world, ctx.busy):
+                yield action
+                taken += 1
                 if taken >= limit:
                     return
-                if (
-                    world.state.alive[action.row]
-                    and action.row not in ctx.busy
-                    and (
-                        action.target < 0
-                        or (world.state.alive[action.target] and action.target not in ctx.busy)
-                    )
-                ):
-                    taken += 1
-                    yield action
 
-    def _deregistrations(self, world: World) -> Iterator[Action]:
+    @staticmethod
+    def _free(world: World, busy: set[int], row: int, target: int = -1) -> bool:
+        """Whether ``row`` (and ``target``, if any) is alive and no earlier decision is disposing
+        of it. Checked when a proposal is drawn, before it is priced: most candidates are
+        already being handled, and pricing them all would be the bulk of this rule's work."""
+        alive = world.state.alive
+        if not alive[row] or row in busy:
+            return False
+        return target < 0 or bool(alive[target] and target not in busy)
+
+    def _deregistrations(self, world: World, busy: set[int]) -> Iterator[Action]:
         st = world.state
-        kinds = [SHELL, DORMANT] if self.params.deregister_dormant else [SHELL]
-        rows = np.flatnonzero(st.alive & (st.parent >= 0) & np.isin(st.status, kinds))
+        wanted = st.status == SHELL
+        if self.params.deregister_dormant:
+            wanted |= st.status == DORMANT
+        rows = np.flatnonzero(st.alive & (st.parent >= 0) & wanted)
         for row in rows[np.argsort(-st.layer[rows], kind="stable")].tolist():
+            if not self._free(world, busy, row):
+                continue
             label = "shell (空壳)" if st.status[row] == SHELL else "dormant (休眠)"
             yield dispositions.deregister(
                 world, row, self.disposal, rule=self.family, reason=f"{label}: deregistered (注销)"
             )
 
-    def _layer_cap(self, world: World) -> Iterator[Action]:
+    def _layer_cap(self, world: World, busy: set[int]) -> Iterator[Action]:
         st = world.state
         cap = self.params.max_layers
         rows = np.flatnonzero(st.alive & (st.layer == cap + 1))
@@ -162,6 +170,8 @@ class Slimming(Rule):
                 or st.sector[row] == st.sector[parent]
                 or grandparent < 0
             ):  # at a cap of 1 there is no one to move up to
+                if not self._free(world, busy, row, parent):
+                    continue
                 yield dispositions.absorb(
                     world,
                     row,
@@ -170,7 +180,7 @@ class Slimming(Rule):
                     rule=self.family,
                     reason=f"layer {cap + 1} above cap {cap}: absorbed by parent (减层级)",
                 )
-            else:
+            elif self._free(world, busy, row, grandparent):
                 yield dispositions.move(
                     row,
                     grandparent,
@@ -178,7 +188,7 @@ class Slimming(Rule):
                     reason=f"layer {cap + 1} above cap {cap}: moved up (划转)",
                 )
 
-    def _sibling_mergers(self, world: World) -> Iterator[Action]:
+    def _sibling_mergers(self, world: World, busy: set[int]) -> Iterator[Action]:
         st = world.state
         rows = np.flatnonzero(
             st.alive
@@ -194,6 +204,8 @@ class Slimming(Rule):
         first = np.r_[True, keys[1:] != keys[:-1]]
         head = rows[np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))]
         for row, into in zip(rows[~first].tolist(), head[~first].tolist(), strict=True):
+            if not self._free(world, busy, row, into):
+                continue
             yield dispositions.absorb(
                 world,
                 row,
@@ -203,7 +215,7 @@ class Slimming(Rule):
                 reason="small same-sector sibling absorbed (减数量)",
             )
 
-    def _small_leaves(self, world: World) -> Iterator[Action]:
+    def _small_leaves(self, world: World, busy: set[int]) -> Iterator[Action]:
         st = world.state
         if self.params.leaf_below <= 0:
             return
@@ -214,12 +226,13 @@ class Slimming(Rule):
             & (st.assets < self.params.leaf_below)
         )
         for row in rows[np.argsort(st.assets[rows], kind="stable")].tolist():
-            if world.has_children(row):
+            parent = int(st.parent[row])
+            if world.has_children(row) or not self._free(world, busy, row, parent):
                 continue
             yield dispositions.absorb(
                 world,
                 row,
-                int(st.parent[row]),
+                parent,
                 self.disposal,
                 rule=self.family,
                 reason="small subsidiary absorbed into its parent (减数量)",

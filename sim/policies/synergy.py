@@ -12,8 +12,10 @@ structure, part of the layer overhead; integration costs and job cuts are in
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -64,8 +66,7 @@ class SynergyParams(Validated):
     )
 
 
-@dataclass(frozen=True)
-class _Pending:
+class _Pending(NamedTuple):
     due: int
     into: int
     rule: str
@@ -99,11 +100,11 @@ class Synergies:
 
     def realise(self, world: World) -> None:
         """Apply the synergies due this month to absorbers still alive."""
-        st, keep = world.state, []
-        for s in self.pending:
-            if s.due > world.month:
-                keep.append(s)
-                continue
+        st, month = world.state, world.month
+        # Scheduled in month order with a fixed delay, so the due ones are a prefix.
+        n_due = bisect.bisect_right(self.pending, month, key=attrgetter("due"))
+        due, self.pending = self.pending[:n_due], self.pending[n_due:]
+        for s in due:
             if not st.alive[s.into]:
                 continue
             if s.success:
@@ -117,4 +118,3 @@ class Synergies:
                 reason=f"merger with {s.absorbed_id}: synergy "
                 + ("realised" if s.success else "failed"),
             )
-        self.pending = keep
