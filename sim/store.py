@@ -73,36 +73,40 @@ def slug(scenario: str) -> str:
     return f"{plain.lstrip('.')}-{digest}"
 
 
-def _column(values: pd.Series) -> pa.Array:
-    """One column with a type that does not depend on the values: text as string, numbers as
-    int64/float64, flags as bool (a run whose optional text column is all empty gets the same
-    type as one where it is filled)."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return pa.array(values.to_numpy(dtype=bool), type=pa.bool_())
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return pa.array(values.to_numpy(dtype="int64"), type=pa.int64())
-    if pd.api.types.is_float_dtype(values.dtype):
-        return pa.array(values.to_numpy(dtype="float64"), type=pa.float64())
-    text = values.astype(object).where(values.notna(), None)
-    return pa.array(text.tolist(), type=pa.string())
+_STABLE = {pa.bool_(): pa.bool_(), pa.int64(): pa.int64(), pa.float64(): pa.float64()}
+
+
+def _stable(kind: pa.DataType) -> pa.DataType:
+    """A column type that does not depend on the values: text (or all-missing) as string,
+    integers as int64, floats as float64, flags as bool (a run whose optional text column is all
+    empty gets the same type as one where it is filled)."""
+    if kind in _STABLE:
+        return kind
+    if pa.types.is_integer(kind):
+        return pa.int64()
+    if pa.types.is_floating(kind):
+        return pa.float64()
+    return pa.string()
 
 
 def to_arrow(frame: pd.DataFrame, keys: Mapping[str, object]) -> pa.Table:
     """``frame`` with the key columns first, as an Arrow table of stable types."""
+    body = pa.Table.from_pandas(frame, preserve_index=False)
     n = len(frame)
-    columns: dict[str, pa.Array] = {}
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name, value in keys.items():
         kind = pa.string() if isinstance(value, str) else pa.int64()
         columns[name] = pa.array([value] * n, type=kind)
-    for name in frame.columns:
+    for name, column in zip(body.column_names, body.columns, strict=True):
         if name not in columns:
-            columns[str(name)] = _column(frame[name])
+            wanted = _stable(column.type)
+            columns[name] = column if column.type == wanted else column.cast(wanted)
     return pa.table(columns)
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f"{path.name}.{socket.gethostname()}.{os.getpid()}{_TMP}")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp)  # snappy, Parquet's default: half zstd's time for 8% more bytes
     os.replace(tmp, path)
 
 
