@@ -656,6 +656,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ReportError as err:
         _fail(str(err))
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        _fail(f"cannot write the report: {err.strerror or err}{where}")
+    except ValueError as err:  # e.g. a store whose scenario holds two runs per replication
+        _fail(f"cannot report {args.sweep_dir}: {str(err).splitlines()[0]}")
     for note in report.settings.notes:
         print(f"{PROG}: warning: {note}", file=sys.stderr)
     print(f"report: {report.out}")

@@ -17,10 +17,11 @@ not by their luck.
 The sampler is NSGA-II (Deb et al. 2002, IEEE Trans. Evol. Comput. 6(2)) from Optuna (Akiba et
 al. 2019, KDD). Optuna's journal (``<work>/study.journal``) and the results store of every run
 (``<work>/store``) are kept in the work folder (``--work``, default ``results/work``, not
-committed), so a search that is stopped resumes where it stopped: finished plans are kept, a plan
-that was running is marked failed and its finished runs are reused. NSGA-II's own random state is
-not in the journal, so a resumed search can propose other plans than an uninterrupted one would;
-every figure it reports is still reproducible from the journal.
+committed), so a search that is stopped resumes where it stopped: finished plans are kept and a
+plan that was running is marked failed (its runs stay in the store but are not reused: the
+resumed search proposes a new plan under a new trial number). NSGA-II's own random state is not
+in the journal, so a resumed search can propose other plans than an uninterrupted one would;
+every figure it reports is still reproducible from the journal and the store.
 
 Writes to ``results/`` (or ``--out``): ``trials.csv`` (every plan: levers, objectives),
 ``pareto.csv`` (the non-dominated plans, each with the ``soe-sim`` command that runs it),
