@@ -434,6 +434,15 @@ def _interval(mean: float, low: float, high: float, scale: float) -> str:
     return text
 
 
+def _display_path(path: Path) -> str:
+    """``path`` relative to the working folder when it lies inside it (a committed report
+    names no machine's folders), else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -450,9 +459,9 @@ def markdown(data: SweepData, settings: Settings, made: dict[str, pd.DataFrame],
     head = made["headline"]
     order = [settings.reference, *(s for s in data.scenarios if s != settings.reference)]
     lines = [
-        f"# Sweep report: {data.folder}",
+        f"# Sweep report: {_display_path(data.folder)}",
         "",
-        f"Store `{data.root}`: {len(data.runs)} runs, {len(data.ok)} finished, "
+        f"Store `{_display_path(data.root)}`: {len(data.runs)} runs, {len(data.ok)} finished, "
         f"{len(data.failed)} failed; {len(data.scenarios)} scenarios, {_replications(data)}; "
         f"months {data.dates[0]} to {last}. Reference: `{settings.reference}`.",
         "",
