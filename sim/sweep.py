@@ -40,6 +40,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,18 +95,26 @@ def run_key(cfg: SimConfig) -> str:
     return _hash(_identity(cfg))
 
 
-def _scenario_identity(cfg: SimConfig) -> dict[str, object]:
-    """What every run of one scenario shares: the config without the seed, and which optional
-    tables the store keeps."""
+def _scenario_identity(cfg: SimConfig, varies: Sequence[str] = ()) -> dict[str, object]:
+    """What every run of one scenario shares: the config without the seed and without the
+    dotted paths in ``varies`` (parameters drawn per replication by design, as in the policy
+    search), and which optional tables the store keeps."""
     data = _identity(cfg)
     data.pop("seed")
+    for path in varies:
+        *parents, last = path.split(".")
+        node: Any = data
+        for part in parents:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node.pop(last, None)
     data["stored"] = {"groups": cfg.output.groups, "events": cfg.output.events}
     return data
 
 
-def scenario_key(cfg: SimConfig) -> str:
+def scenario_key(cfg: SimConfig, varies: Sequence[str] = ()) -> str:
     """A hash of :func:`_scenario_identity`: the runs of one scenario in a store share it."""
-    return _hash(_scenario_identity(cfg))
+    return _hash(_scenario_identity(cfg, varies))
 
 
 def _flat(data: object, prefix: str = "") -> dict[str, object]:
@@ -132,20 +141,24 @@ def check_scenarios(runs: Sequence[RunSpec], store: Store) -> None:
     for spec in runs:
         folder = slug(spec.scenario)
         other = first.setdefault(folder, spec)
-        if other is not spec and scenario_key(other.config) != scenario_key(spec.config):
-            diff = _differences(_scenario_identity(other.config), _scenario_identity(spec.config))
+        mine = scenario_key(spec.config, spec.varies)
+        if other is not spec and scenario_key(other.config, other.varies) != mine:
+            diff = _differences(
+                _scenario_identity(other.config, other.varies),
+                _scenario_identity(spec.config, spec.varies),
+            )
             raise SweepError(
                 f"scenario {spec.scenario!r} would hold runs of two configs (they differ in "
                 f"{diff}); give each its own name (scenario=...)"
             )
     for spec in first.values():
         held = store.scenario_record(spec.scenario)
-        if held is None or held.get("scenario_key") == scenario_key(spec.config):
+        if held is None or held.get("scenario_key") == scenario_key(spec.config, spec.varies):
             continue
         theirs = json.loads(str(held.get("config") or "{}"))
         theirs.pop("seed", None)
         theirs["stored"] = json.loads(str(held.get("stored") or "{}"))
-        diff = _differences(theirs, _scenario_identity(spec.config))
+        diff = _differences(theirs, _scenario_identity(spec.config, spec.varies))
         raise SweepError(
             f"the store {store.root} holds runs of scenario {spec.scenario!r} with another "
             f"config (it differs in {diff}); use another sweep folder (hydra.sweep.dir=...) or "
@@ -186,6 +199,9 @@ class RunSpec:
     """The scenario's ``seed``, from which this replication's seed was spawned."""
     overrides: str = ""
     """The command-line overrides of the scenario (for the ``runs`` table)."""
+    varies: tuple[str, ...] = ()
+    """Config paths that differ between the scenario's replications by design (uncertainties
+    drawn per replication); the scenario's consistency check leaves them out."""
 
     @functools.cached_property
     def run_key(self) -> str:
@@ -247,7 +263,7 @@ def _record(spec: RunSpec, **fields: object) -> dict[str, object]:
         "start": cfg.start,
         **fields,
         **provenance(),
-        "scenario_key": scenario_key(cfg),
+        "scenario_key": scenario_key(cfg, spec.varies),
         "config": json.dumps(strict_json(_identity(cfg)), sort_keys=True, ensure_ascii=False),
         "stored": json.dumps({"groups": cfg.output.groups, "events": cfg.output.events}),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -159,7 +159,8 @@ def plan_runs(setup: Setup, name: str, values: dict[str, int | float]) -> list[R
             p.path: p.cast(v) for p, v in zip(setup.uncertainties, setup.draws[r], strict=True)
         }
         cfg = dataclasses.replace(studies.apply(plan, drawn), seed=seed)
-        runs.append(RunSpec(name, cfg, r, setup.seed, overrides))
+        varies = tuple(p.path for p in setup.uncertainties)
+        runs.append(RunSpec(name, cfg, r, setup.seed, overrides, varies))
     return runs
 
 
