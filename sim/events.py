@@ -91,11 +91,14 @@ class EventLog:
             return
         values = list(_ZERO_FLOWS)
         ledger = self.ledger
+        slots = _FLOW_SLOT
         for name, raw in flows.items():
             amount = float(raw)
-            i, ledger_name = _FLOW_SLOT[name]
+            i, ledger_name = slots[name]
             values[i] = amount
-            if ledger_name is not None:
+            # Adding a zero leaves a total unchanged (a total is never -0.0: it starts at +0.0),
+            # and most events carry several zero flows.
+            if amount and ledger_name is not None:
                 setattr(ledger, ledger_name, getattr(ledger, ledger_name) + amount)
         self.rows.append(head + tuple(values))
 

@@ -326,7 +326,7 @@ class SOEModel(mesa.Model):
         while row >= 0:
             if row == ancestor:
                 return True
-            row = int(parent[row])
+            row = parent.item(row)
         return False
 
     @property
@@ -442,7 +442,8 @@ class SOEModel(mesa.Model):
 
     # -- structural operations ----------------------------------------------------------------
     def _check_alive(self, row: int, what: str) -> None:
-        if not (0 <= row < self.state.n) or not self.state.alive[row]:
+        st = self.state
+        if not (0 <= row < st.n) or not st.alive.item(row):
             raise StructureError(f"{what} row {row} is not a live entity")
 
     def event(
@@ -462,7 +463,7 @@ class SOEModel(mesa.Model):
         the action's flows (:data:`sim.events.FLOW_COLUMNS`)."""
         st = self.state
         ids = st.ids
-        a, li = float(st.assets[row]), float(st.liabilities[row])
+        a, li = st.assets.item(row), st.liabilities.item(row)
         # The row as EventLog.record would build it, appended directly: this runs for most
         # events, and the keyword call costs more than the rest of it.
         self.events.append(
@@ -480,7 +481,7 @@ class SOEModel(mesa.Model):
                 a,
                 li,
                 a - li,
-                int(st.employees[row]),
+                st.employees.item(row),
             ),
             flows,
         )
@@ -600,7 +601,7 @@ class SOEModel(mesa.Model):
         self._check_alive(row, "exiting")
         st = self.state
         agent = self._entities[row]
-        p = int(st.parent[row])
+        p = st.parent.item(row)
         if agent.children and p < 0:
             raise StructureError(f"group headquarters {st.ids[row]} has subsidiaries; merge it")
         if agent.children:
@@ -611,12 +612,12 @@ class SOEModel(mesa.Model):
         if p >= 0:
             st.cash[p] += proceeds - cost
             st.assets[p] += proceeds - cost
-            one_off = proceeds - cost - float(st.assets[row] - st.liabilities[row])
+            one_off = proceeds - cost - (st.assets.item(row) - st.liabilities.item(row))
             self._book(p, one_off)
             self._entities[p].remove_child(agent)
         flows = {"proceeds": proceeds, "cost": cost, "creditor_loss": creditor_loss,
                  "jobs_affected": jobs, "one_off": one_off}  # fmt: skip
-        self.event("exit", row, rule=rule, reason=reason, group=int(st.group[row]), fate=fate,
+        self.event("exit", row, rule=rule, reason=reason, group=st.group.item(row), fate=fate,
                    flows=flows)  # fmt: skip
         self._retire(row, fate)
 
@@ -651,7 +652,7 @@ class SOEModel(mesa.Model):
         st.cash[row] -= cost
         st.assets[row] -= cost
         self._book(row, -cost)
-        self.event(op, row, rule=rule, reason=reason, group=int(st.group[row]),
+        self.event(op, row, rule=rule, reason=reason, group=st.group.item(row),
                    flows={"cost": cost, "one_off": -cost, **(flows or {})})  # fmt: skip
 
     def programme(
@@ -681,7 +682,7 @@ class SOEModel(mesa.Model):
 
     def note(self, op: str, row: int, *, rule: str, reason: str) -> None:
         """Log a change to one entity's economics that moves no money."""
-        self.event(op, row, rule=rule, reason=reason, group=int(self.state.group[row]))
+        self.event(op, row, rule=rule, reason=reason, group=self.state.group.item(row))
 
     def defer(self, rule: str, count: int = 1) -> None:
         """Count refused proposals; logged as one ``deferred`` event per rule at month end."""
@@ -719,16 +720,16 @@ class SOEModel(mesa.Model):
                 raise StructureError(
                     f"moving {st.ids[row]} under {st.ids[new_parent]} would create a cycle"
                 )
-        old_parent = int(st.parent[row])
+        old_parent = st.parent.item(row)
         if old_parent == new_parent:
             return
         agent = self._entities[row]
         # A leaf (most moves) is indexed by its row alone: numpy indexes a scalar several times
         # faster than an array, and the sums and assignments below come out the same.
         sub: int | np.ndarray = np.array(self.subtree(row)) if agent.children else row
-        old_group = int(st.group[row])
-        new_group = int(st.group[new_parent]) if new_parent >= 0 else row
-        new_layer = int(st.layer[new_parent]) + 1 if new_parent >= 0 else 1
+        old_group = st.group.item(row)
+        new_group = st.group.item(new_parent) if new_parent >= 0 else row
+        new_layer = st.layer.item(new_parent) + 1 if new_parent >= 0 else 1
         self.event(
             "move",
             row,
@@ -738,10 +739,10 @@ class SOEModel(mesa.Model):
             group=old_group,
             new_group=new_group,
         )
-        st.layer[sub] += new_layer - int(st.layer[row])
+        st.layer[sub] += new_layer - st.layer.item(row)
         if old_group != new_group:
             if old_parent < 0:
-                transfer = float(st.equity_base[row])
+                transfer = st.equity_base.item(row)
                 st.equity_base[row] = 0.0
             else:
                 transfer = float((st.assets[sub] - st.liabilities[sub]).sum())
@@ -778,31 +779,33 @@ class SOEModel(mesa.Model):
             moved = f"parent {st.ids[row]} merged into {st.ids[into]}"
             for child in list(agent.children):
                 self.move(child.row, into, rule=rule, reason=moved)
-        p, old_group, new_group = int(st.parent[row]), int(st.group[row]), int(st.group[into])
+        p, old_group, new_group = st.parent.item(row), st.group.item(row), st.group.item(into)
         if old_group != new_group:
             if p < 0:
-                transfer = float(st.equity_base[row])
+                transfer = st.equity_base.item(row)
                 st.equity_base[row] = 0.0
             else:
-                transfer = float(st.assets[row] - st.liabilities[row])
+                transfer = st.assets.item(row) - st.liabilities.item(row)
                 st.equity_base[old_group] -= transfer
             st.equity_base[new_group] += transfer
         elif into != p and st.parent[into] >= 0:
             st.intra_loan[into] += st.intra_loan[row]
-        rb_a, rb_b = st.revenue_base[row], st.revenue_base[into]
+        # Scalars as Python numbers (``.item``): the same IEEE arithmetic as numpy scalars, at
+        # a fraction of the cost, and this runs once per merger.
+        rb_a, rb_b = st.revenue_base.item(row), st.revenue_base.item(into)
         rb = rb_a + rb_b
-        if rb > 0:
-            for col in ("var_cost_ratio", "productivity", "idio"):
-                arr = getattr(st, col)
-                arr[into] = (arr[row] * rb_a + arr[into] * rb_b) / rb
+        if rb > 0:  # the rates, weighted by volume
+            for arr in (st.var_cost_ratio, st.productivity, st.idio):
+                arr[into] = (arr.item(row) * rb_a + arr.item(into) * rb_b) / rb
         st.floats[_ADDITIVE_FLOATS, into] += st.floats[_ADDITIVE_FLOATS, row]
         for col in _ADDITIVE_OTHERS:
             arr = getattr(st, col)
             arr[into] += arr[row]
         st.profit_hist[:, into] += st.profit_hist[:, row]
-        st.since_support[into] = min(st.since_support[into], st.since_support[row])
-        st.status[into] = min(st.status[into], st.status[row])
-        cut = min(int(jobs), int(st.employees[into]))
+        since, status = st.since_support, st.status
+        since[into] = min(since.item(into), since.item(row))
+        status[into] = min(status.item(into), status.item(row))
+        cut = min(int(jobs), st.employees.item(into))
         st.employees[into] -= cut
         st.cash[into] -= cost
         st.assets[into] -= cost

@@ -249,8 +249,10 @@ def absorb(
 ) -> Action:
     """Absorption (吸收合并) of ``row`` into ``into``, with integration cost and job cuts."""
     st = world.state
-    cut = round(p.merge_job_cut * int(st.employees[row]))
-    cost = p.integration_cost * 12.0 * st.revenue[row] + p.severance_per_employee * cut
+    # Python scalars (``.item``): the same arithmetic as numpy scalars, several times cheaper,
+    # and the rules price thousands of absorptions a run.
+    cut = round(p.merge_job_cut * st.employees.item(row))
+    cost = p.integration_cost * 12.0 * st.revenue.item(row) + p.severance_per_employee * cut
     return Action(
         "merge", row, rule, reason, target=into, cost=max(cost, 0.0), jobs=cut, synergy=synergy
     )

@@ -142,8 +142,9 @@ class Policy:
             self._schedule(world, action, busy, receiving)
 
     def _schedule(self, world: World, action: Action, busy: set[int], receiving: set[int]) -> None:
-        is_group = action.kind in ("merge", "move") and world.state.parent[action.row] < 0
-        months, failure = self.cfg.disposal.timing(action, bool(is_group))
+        kind = action.kind
+        is_group = (kind == "merge" or kind == "move") and world.state.parent.item(action.row) < 0
+        months, failure = self.cfg.disposal.timing(action, is_group)
         fails = bool(failure > 0 and self.rng.random() < failure)
         if months <= 0 and not fails:
             self.apply(world, action)
@@ -166,7 +167,7 @@ class Policy:
         busy = {d.action.row for d in self.decisions}
         for d in due:
             action = d.action
-            if not world.state.alive[action.row]:
+            if not world.state.alive.item(action.row):
                 self.budget_left += d.committed  # it left meanwhile (e.g. a market exit)
                 continue
             if d.fails or not self._valid(world, action, busy):
@@ -188,22 +189,19 @@ class Policy:
     ) -> bool:
         """Entities alive, not already being disposed of, no cycle; an entity that a pending
         decision merges something into is not disposed of meanwhile."""
+        # Called for every proposal: fields read once, state scalars as Python values (.item).
         st = world.state
-        if not st.alive[action.row] or (busy is not None and action.row in busy):
+        kind, row, target = action.kind, action.row, action.target
+        alive = st.alive
+        if not alive.item(row) or (busy is not None and row in busy):
             return False
-        if receiving is not None and action.kind != "move" and action.row in receiving:
+        if receiving is not None and kind != "move" and row in receiving:
             return False
-        if action.kind in ("merge", "move") and action.target >= 0:
-            if busy is not None and action.target in busy:
+        if (kind == "merge" or kind == "move") and target >= 0:
+            if busy is not None and target in busy:
                 return False
-            return bool(st.alive[action.target]) and not world.is_ancestor(
-                action.row, action.target
-            )
-        return not (
-            action.kind in EXIT_FATE
-            and st.parent[action.row] < 0
-            and world.has_children(action.row)
-        )
+            return bool(alive.item(target)) and not world.is_ancestor(row, target)
+        return not (kind in EXIT_FATE and st.parent.item(row) < 0 and world.has_children(row))
 
     def apply(self, world: World, action: Action) -> None:
         """Carry out one action through the world's structural operations."""

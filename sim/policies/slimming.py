@@ -140,9 +140,9 @@ class Slimming(Rule):
         of it. Checked when a proposal is drawn, before it is priced: most candidates are
         already being handled, and pricing them all would be the bulk of this rule's work."""
         alive = world.state.alive
-        if not alive[row] or row in busy:
+        if not alive.item(row) or row in busy:
             return False
-        return target < 0 or bool(alive[target] and target not in busy)
+        return target < 0 or (alive.item(target) and target not in busy)
 
     def _deregistrations(self, world: World, busy: set[int]) -> Iterator[Action]:
         st = world.state

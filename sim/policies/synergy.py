@@ -93,8 +93,8 @@ class Synergies:
             into=into,
             rule=rule,
             absorbed_id=st.ids[row],
-            fixed_cut=p.cost_cut * st.fixed_cost[row],
-            productivity_target=max(st.productivity[row], st.productivity[into]),
+            fixed_cut=p.cost_cut * st.fixed_cost.item(row),
+            productivity_target=max(st.productivity.item(row), st.productivity.item(into)),
             success=bool(rng.random() >= p.failure),
         ))  # fmt: skip
 
