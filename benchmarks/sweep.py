@@ -51,6 +51,8 @@ import psutil
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "sweep.json"
+SOE_SIM = Path(sys.executable).with_name("soe-sim")
+"""The installed console command, as a user runs it."""
 TARGET_SECONDS = 60.0
 TARGET_SPEEDUP = 5.0
 TARGET_MEMORY_GROWTH = 0.10
@@ -74,7 +76,7 @@ def _tree_pss(proc: psutil.Process) -> int:
 
 def measure(args: list[str], runs: int, label: str) -> dict[str, Any]:
     """Run ``/usr/bin/time -v soe-sim ARGS`` once; wall, peak RSS, tree RSS, per-run time."""
-    command = ["/usr/bin/time", "-v", sys.executable, "-m", "sim.cli", *args]
+    command = ["/usr/bin/time", "-v", str(SOE_SIM), *args]
     env = {**os.environ, "MPLBACKEND": "Agg"}
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -126,7 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--help-only", action="store_true", help="time soe-sim --help alone")
     args = parser.parse_args(argv)
+    if args.help_only:
+        helps = sorted((measure(["--help"], 0, "--help") for _ in range(5)),
+                       key=lambda r: r["wall_s"])  # fmt: skip
+        print(f"soe-sim --help: median {helps[2]['wall_s']} s, peak {helps[2]['peak_rss_mb']} MB")
+        return 0
     common = [f"months={args.months}", "policy=chongqing_2024", "population=chongqing_2023"]
     results = []
     with tempfile.TemporaryDirectory(prefix="soe-sim-bench-") as tmp:

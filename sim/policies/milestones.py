@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
-import pandas as pd
 
 from sim.outcomes import OUTCOMES
 from sim.params import Validated, check, check_month, param
+
+if TYPE_CHECKING:  # pandas only for the report card: the config schema loads without it
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
     A milestone after the end of the run is listed with ``achieved`` NaN, ``met`` False and
     ``status`` "after the run" (or "before the run"; otherwise "met" or "missed").
     """
+    import pandas as pd
+
     rows = []
     by_month = timeseries.set_index("month")
     for ms in sorted(milestones, key=lambda m: m.date):
