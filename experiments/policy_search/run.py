@@ -257,10 +257,25 @@ def plot_front(table: pd.DataFrame, setup: Setup, path: Path) -> None:
         ax.set_visible(False)
     axes[0].legend(loc="best", fontsize="small")
     fig.suptitle(
-        f"Policy search: {len(table)} plans, {len(front)} on the Pareto front "
+        f"Policy search: {len(table)} plans, "
+        f"{len(front.drop_duplicates(subset=[p.path for p in setup.levers]))} distinct on the "
+        "Pareto front "
         f"({setup.replications} replications each, uncertainties drawn per replication)"
     )
     fig.savefig(path, dpi=110)
+
+
+def _readable(name: str, value: float) -> str:
+    """An objective's value for the summary table: shares in %, money in bn yuan, people in
+    thousands (the CSV files keep the model's units: shares, mn yuan, persons)."""
+    unit = objective(name).unit
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "mn yuan":
+        return f"{value / 1000:,.1f} bn"
+    if unit == "persons":
+        return f"{value / 1000:,.1f} k"
+    return f"{value:,.4g}"
 
 
 def write(setup: Setup, study: optuna.Study, out: Path, argv: Sequence[str]) -> pd.DataFrame:
@@ -270,14 +285,20 @@ def write(setup: Setup, study: optuna.Study, out: Path, argv: Sequence[str]) -> 
     if table.empty:
         raise StudyError("no plan finished: nothing to report")
     table.to_csv(out / "trials.csv", index=False)
-    front = table[table["pareto"]].copy()
+    levers = [p.path for p in setup.levers]
+    # NSGA-II proposes some plans twice (a crossover of identical parents): list each plan once
+    front = table[table["pareto"]].drop_duplicates(subset=levers).copy()
     front["command"] = [command(setup, row) for _, row in front.iterrows()]
     first = next(iter(setup.objectives))
     ascending = setup.objectives[first] == "minimize"
     front = front.sort_values(first, ascending=ascending, ignore_index=True)
     front.to_csv(out / "pareto.csv", index=False)
     plot_front(table, setup, out / "pareto.png")
-    shown = front[["trial", *setup.objectives, *(p.path for p in setup.levers)]].copy()
+    shown = front[["trial", *setup.objectives, *levers]].copy()
+    for name in setup.objectives:
+        shown[name] = shown[name].map(lambda v, n=name: _readable(n, v))
+    for path in levers:
+        shown[path] = shown[path].map(lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}")
     shown.columns = [c.removeprefix("policy.") for c in shown.columns]
     lines = [
         "# Policy search: the Pareto front of restructuring plans",
@@ -294,9 +315,10 @@ def write(setup: Setup, study: optuna.Study, out: Path, argv: Sequence[str]) -> 
         + ". Every figure is emergent: a mean over the replications of a plan the sampler "
         "proposed; nothing is tuned to a target.",
         "",
-        f"{len(front)} plans are on the Pareto front (no other plan is at least as good on "
-        "every objective and better on one). `pareto.csv` has each with the command that runs "
-        "it; `trials.csv` has every plan.",
+        f"{len(front)} distinct plans are on the Pareto front (no other plan is at least as "
+        "good on every objective and better on one). `pareto.csv` has each with the command "
+        "that runs it; `trials.csv` has every plan (some proposed twice by the sampler). In the "
+        "table: shares in %, money in bn yuan, jobs in thousands.",
         "",
         studies.markdown_table(shown),
         "",
