@@ -78,12 +78,6 @@ def cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.Popen[str]:
 # statistics
 
 
-def test_t_quantile_matches_scipy():
-    for df in (1, 2, 3, 4, 7, 10, 29, 100, 1000):
-        for p in (0.5, 0.6, 0.9, 0.95, 0.975, 0.995, 0.025):
-            assert analysis.t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9)
-
-
 def test_mean_interval_is_the_t_interval_of_scipy():
     x = np.array([3.0, -1.0, 4.0, 1.5, 9.0, 2.6])
     mean, low, high, n = analysis.mean_interval(x)
