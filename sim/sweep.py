@@ -95,6 +95,11 @@ def run_key(cfg: SimConfig) -> str:
     return _hash(_identity(cfg))
 
 
+def _stored(cfg: SimConfig) -> dict[str, bool]:
+    """Which optional tables the store keeps for a run."""
+    return {"groups": cfg.output.groups, "events": cfg.output.events}
+
+
 def _scenario_identity(cfg: SimConfig, varies: Sequence[str] = ()) -> dict[str, object]:
     """What every run of one scenario shares: the config without the seed and without the
     dotted paths in ``varies`` (parameters drawn per replication by design, as in the policy
@@ -108,7 +113,7 @@ def _scenario_identity(cfg: SimConfig, varies: Sequence[str] = ()) -> dict[str, 
             node = node.get(part, {}) if isinstance(node, dict) else {}
         if isinstance(node, dict):
             node.pop(last, None)
-    data["stored"] = {"groups": cfg.output.groups, "events": cfg.output.events}
+    data["stored"] = _stored(cfg)
     return data
 
 
@@ -265,7 +270,7 @@ def _record(spec: RunSpec, **fields: object) -> dict[str, object]:
         **provenance(),
         "scenario_key": scenario_key(cfg, spec.varies),
         "config": json.dumps(strict_json(_identity(cfg)), sort_keys=True, ensure_ascii=False),
-        "stored": json.dumps({"groups": cfg.output.groups, "events": cfg.output.events}),
+        "stored": json.dumps(_stored(cfg)),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "pid": os.getpid(),
     }
