@@ -108,23 +108,32 @@ def load_roster(path: str | os.PathLike[str]) -> pd.DataFrame:
             parsed, has no rows, or breaks the schema.
     """
     p = Path(path)
+    return validate_roster(read_table(p), source=str(p))
+
+
+def read_table(p: Path, what: str = "roster") -> pd.DataFrame:
+    """The table in a CSV or Parquet file, unvalidated; ``what`` names the file in messages.
+
+    Raises:
+        RosterError: the file is missing, is not a file, has another extension, is empty or
+            cannot be parsed.
+    """
     if not p.exists():
-        raise RosterError(f"roster file {p} not found")
+        raise RosterError(f"{what} file {p} not found")
     if not p.is_file():
-        raise RosterError(f"roster file {p} is not a file")
+        raise RosterError(f"{what} file {p} is not a file")
     suffix = p.suffix.lower()
     if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
         raise RosterError(
-            f"roster file {p} is not a CSV or Parquet file (expected .csv, .parquet or .pq)"
+            f"{what} file {p} is not a CSV or Parquet file (expected .csv, .parquet or .pq)"
         )
     try:
         size = p.stat().st_size
     except OSError as exc:
-        raise RosterError(f"roster file {p} could not be read: {exc}") from exc
+        raise RosterError(f"{what} file {p} could not be read: {exc}") from exc
     if size == 0:
-        raise RosterError(f"{p}: roster has no rows (the file is empty)")
-    df = _read_csv(p) if suffix in CSV_SUFFIXES else _read_parquet(p)
-    return validate_roster(df, source=str(p))
+        raise RosterError(f"{p}: {what} has no rows (the file is empty)")
+    return _read_csv(p) if suffix in CSV_SUFFIXES else _read_parquet(p)
 
 
 def _read_csv(p: Path) -> pd.DataFrame:
