@@ -17,6 +17,7 @@ from sim.outcomes import objective
 from sim.params import Validated as _Validated
 from sim.params import check as _check
 from sim.params import check_month, param
+from sim.parks.config import ParksConfig, ZonesConfig
 from sim.policies.config import PolicyConfig
 
 SYNTHETIC_ONLY: frozenset[str] = frozenset({
@@ -205,6 +206,9 @@ class PopulationConfig(_Validated):
         high=0.5,
         meaning="Shift of every sector's mean debt-to-asset ratio",
     )
+
+    zones: ZonesConfig = field(default_factory=ZonesConfig)
+    """The development zones and their firms at the start (used when ``parks.enabled``)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -549,6 +553,7 @@ class SimConfig(_Validated):
     population: PopulationConfig = field(default_factory=PopulationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    parks: ParksConfig = field(default_factory=ParksConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
     def __post_init__(self) -> None:
@@ -567,4 +572,7 @@ class SimConfig(_Validated):
         return dt.date(int(year), int(month), 1)
 
 
-__all__ = ["EconomyConfig", "OutputConfig", "PolicyConfig", "PopulationConfig", "SimConfig"]
+__all__ = [
+    "EconomyConfig", "OutputConfig", "ParksConfig", "PolicyConfig", "PopulationConfig", "SimConfig",
+    "ZonesConfig",
+]  # fmt: skip

@@ -20,7 +20,10 @@ and the ids involved. It checks, in this order:
    ``merge`` event (with its fate and month of death), every live row none, and no event names an
    entity after its fate event;
 7. the ledger is the event log: each ledger total equals the sum of its event column (to 1e-9
-   relative), so nothing changed the ledger without logging the action.
+   relative), so nothing changed the ledger without logging the action;
+8. with parks: exactly the live zones are agents, and :meth:`sim.parks.submodel.Parks.check`
+   (land conserved, every firm and zone accounted for in the park event log, totals equal to
+   their event columns, class shares summing to 1).
 
 Clarity beats speed here: vectorised where cheap, plain loops over agents and events otherwise.
 Call it after every structural operation in tests, or after a rule while debugging one.
@@ -68,6 +71,20 @@ def check_invariants(model: SOEModel) -> None:
     _check_numbers(st)
     _check_events(model, st)
     _check_ledger(model)
+    if model.parks is not None:
+        _check_zone_agents(model)
+        model.parks.check()
+
+
+def _check_zone_agents(model: SOEModel) -> None:
+    parks = model.parks
+    assert parks is not None
+    registered = {id(a) for a in model.agents}
+    for agent in parks.agents:
+        alive = bool(parks.zone_alive[agent.index])
+        if alive != (id(agent) in registered):
+            state = "live zone missing from" if alive else "absorbed zone still in"
+            _fail(f"{state} model.agents: {agent.zone_id}")
 
 
 def _check_ledger(model: SOEModel) -> None:
@@ -261,7 +278,11 @@ def _check_agents(model: SOEModel, st: EntityState) -> None:
                 msg += f" misses {_where(st, missing)} whose parent it is;"
             _fail(msg.rstrip(";"))
 
-    agents = list(model.agents)
+    zones = model.parks.agents if model.parks is not None else []
+    live_zones = {
+        id(a) for a in zones if model.parks is not None and model.parks.zone_alive[a.index]
+    }
+    agents = [a for a in model.agents if id(a) not in live_zones]  # the zones are checked apart
     rows = [getattr(a, "row", None) for a in agents]
     if None in rows:
         _fail(f"model.agents holds {rows.count(None)} agents that are not entities")

@@ -37,6 +37,7 @@ from sim.metrics import (
     operating_entities,
     portfolio_row,
 )
+from sim.parks.submodel import Parks
 from sim.policies.engine import Policy
 from sim.population.schema import STATUSES
 from sim.rand import child_keys
@@ -52,13 +53,15 @@ from sim.state import (
 )
 from sim.tree import tree_depths, tree_roots
 
-STREAMS = ("population", "economy", "policy", "demand")
+STREAMS = ("population", "economy", "policy", "demand", "parks")
 """Sequential random streams spawned from the run seed. The sector demand path ("demand") draws
 nothing that depends on the state, so two policies run with the same seed face the same macro
 environment; the population, the entries ("economy": how many subsidiaries are founded and by
 whom) and the rules' own draws ("policy") have their own streams. Per-entity draws (an entity's
 shocks, its market exit, a zombie's fate) are not sequential: they are keyed by (seed, stream,
-entity key, month) in :mod:`sim.rand`, so an entity meets the same shocks under every plan."""
+entity key, month) in :mod:`sim.rand`, so an entity meets the same shocks under every plan. The
+park submodel's generated zone roster draws from "parks" (a stream added last: spawning one more
+child leaves the others' seeds unchanged)."""
 
 
 _ADDITIVE_FLOATS = EntityState.float_span(ADDITIVE)
@@ -212,6 +215,11 @@ class SOEModel(mesa.Model):
             ("record", SOEModel._record),
         ]
         """The month, in order: each stage is a function of the model (a new submodel adds one)."""
+        self.parks: Parks | None = None
+        """The park submodel (zones and firms, :mod:`sim.parks`) when ``parks.enabled``."""
+        if config.parks.enabled:
+            self.parks = Parks(self, config.parks, config.population.zones)
+            self.stages.insert(3, ("parks", self.parks.step))
         self.start_roster = self.entity_table() if config.output.entities else None
         """The start state in the roster schema (``entities_start``), kept when entity tables are
         output (a million-entity table is ~250 MB)."""

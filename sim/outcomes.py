@@ -8,7 +8,7 @@ function and one entry here; a test checks that every output column has an entry
 ``sense``: ``higher`` or ``lower`` is better, or ``None`` where neither is (assets, headcount).
 ``level``: ``portfolio`` (a column of ``timeseries.parquet``), ``group`` (also a column of
 ``groups.parquet``), ``ledger`` (a cumulative flow of ``timeseries.parquet``, the sum of an event
-column).
+column), ``zone`` (a column of ``zones.parquet``, the park submodel's monthly table).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Sense = Literal["higher", "lower"]
-Level = Literal["portfolio", "group", "ledger"]
+Level = Literal["portfolio", "group", "ledger", "zone"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,37 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     _o("one_off_results", "mn yuan", "ledger", "higher",
        "disposal results and restructuring costs booked in profit"),
     _o("turnarounds_started", "count", "ledger", None, "turnaround programmes started"),
+    # the park submodel (zones.parquet)
+    _o("zones", "count", "zone", "lower", "development zones (开发区), each with its parks"),
+    _o("management_bodies", "count", "zone", "lower", "management bodies (管委会) of the zones"),
+    _o("parks", "count", "zone", None, "parks (园) in the zones: the zones of the start roster "
+       "still in use, merged ones included"),
+    _o("firms", "count", "zone", None, "firms in the zones"),
+    _o("soe_firms", "count", "zone", None, "firms in the zones owned by an SOE of the portfolio"),
+    _o("land_mu", "mu", "zone", None, "industrial land of the zones, held or idle"),
+    _o("idle_land_mu", "mu", "zone", "lower", "idle industrial land (闲置工业用地)"),
+    _o("output_per_mu", "万元/mu/yr", "zone", "higher", "亩均产值: output per mu of firms' land"),
+    _o("value_added_per_mu", "万元/mu/yr", "zone", "higher",
+       "亩均增加值: value added per mu of firms' land"),
+    _o("tax_per_mu", "万元/mu/yr", "zone", "higher", "亩均税收: tax per mu of firms' land"),
+    _o("firm_output", "mn yuan/yr", "zone", "higher", "firms' annual output"),
+    _o("firm_tax", "mn yuan/yr", "zone", "higher", "firms' annual tax"),
+    _o("firm_employees", "persons", "zone", None, "firms' headcount"),
+    *(_o(f"firms_{c}", "count", "zone", None, f"firms ranked {c} at the last evaluation")
+      for c in "ABCD"),
+    *(_o(f"share_{c}", "share", "zone", None, f"share of ranked firms in class {c}")
+      for c in "ABCD"),
+    *(_o(f"firms_{p}", "count", "zone", None, f"firms under a plan of {p} (一企一案)")
+      for p in ("support", "merge", "compliance", "transfer", "closure")),
+    _o("firms_entered", "count", "zone", None, "firms that entered the zones since month 0"),
+    _o("firms_left", "count", "zone", None, "firms that left, closed or were absorbed"),
+    _o("park_cost", "mn yuan", "zone", "lower", "the park reform's spending so far"),
+    _o("park_jobs_affected", "persons", "zone", "lower",
+       "employees of firms closed or cut in mergers by the park reform"),
+    _o("land_freed_mu", "mu", "zone", None, "land that became idle since month 0"),
+    _o("land_reused_mu", "mu", "zone", "higher", "idle land taken up again (盘活) since month 0"),
+    _o("surcharges", "mn yuan", "zone", None, "differentiated prices paid under forced compliance"),
+    _o("bodies_cut", "count", "zone", "higher", "management bodies abolished"),
 )}  # fmt: skip
 """Every indicator by name. Layer counts ``layer_1`` .. ``layer_10`` (entities per layer) are a
 family of their own: :func:`outcome` answers for them."""

@@ -40,6 +40,13 @@ class RunResult:
     """Legal entities that existed at any time in the run."""
     seconds: float
     """Wall-clock seconds to build and run the model."""
+    zones: pd.DataFrame | None = None
+    """Park indicators by month (``zones.parquet``), when ``parks.enabled``."""
+    park_events: pd.DataFrame | None = None
+    """The park event log (``park_events.parquet``), when ``parks.enabled``."""
+    zone_table: pd.DataFrame | None = None
+    """One row per zone at the start and at the end (``zone_table.parquet``), when
+    ``parks.enabled``."""
 
     @classmethod
     def from_model(cls, model: SOEModel, seconds: float) -> RunResult:
@@ -47,16 +54,29 @@ class RunResult:
         cfg = model.config
         ts = model.timeseries()
         out = cfg.output
+        parks = model.parks
+        zones = parks.timeseries() if parks is not None else None
         return cls(
             config=cfg,
             timeseries=ts,
             events=model.events.to_frame(),
-            report_card=report_card(ts, cfg.policy.milestones, cfg.start),
+            report_card=report_card(
+                ts if zones is None else ts.merge(zones.drop(columns="date"), on="month"),
+                [*cfg.policy.milestones, *(cfg.parks.milestones if parks is not None else [])],
+                cfg.start,
+            ),
             groups=model.group_timeseries() if out.groups else None,
             entities_start=model.start_roster if out.entities else None,
             entities_end=model.entity_table() if out.entities else None,
             entities_ever=model.state.n,
             seconds=seconds,
+            zones=zones,
+            park_events=parks.events() if parks is not None else None,
+            zone_table=pd.concat(
+                [parks.zones_table_start, parks.zone_table(model, "end")], ignore_index=True
+            )
+            if parks is not None
+            else None,
         )
 
 

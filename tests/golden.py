@@ -14,9 +14,9 @@ GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "synthetic_reform": (
         "population=synthetic", "population.n_entities=300", "population.entities_per_group=25",
-        "policy=chongqing_2024", "months=12", "seed=3",
+        "policy=chongqing_2024", "months=12", "seed=3", "parks=none",
     ),
-    "chongqing_reference": ("months=6", "seed=0"),
+    "chongqing_reference": ("months=6", "seed=0", "parks=none"),
 }  # fmt: skip
 """Scenario name -> soe-sim overrides."""
 TABLES: dict[str, tuple[str, ...]] = {

@@ -60,6 +60,11 @@ TARGETS: dict[str, Target] = {
     "max_layer": Target("max_layer", ("slimming",)),
     "assets_revitalised": Target("assets_revitalised", ("efficiency",)),
     "decoupled": Target("decoupled", ("decoupling",)),
+    "zones": Target("zones", ("parks",)),
+    "management_bodies": Target("management_bodies", ("parks",)),
+    "idle_land_mu": Target("idle_land_mu", ("parks",)),
+    "tax_per_mu": Target("tax_per_mu", ("parks",)),
+    "value_added_per_mu": Target("value_added_per_mu", ("parks",)),
 }
 """The targets a milestone may set."""
 
