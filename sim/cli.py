@@ -50,7 +50,13 @@ from sim.compose import compose_config, config_dir, to_sim_config
 from sim.config import SimConfig
 from sim.errors import SimInputError
 from sim.help import help_page
-from sim.outputs import RunFolder, RunFolderError, signals_deferred, summary_table
+from sim.outputs import (
+    PARK_HEADLINE,
+    RunFolder,
+    RunFolderError,
+    signals_deferred,
+    summary_table,
+)
 from sim.population import BUILTIN_PREFIX
 from sim.runner import run_simulation
 from sim.store import Store, slug
@@ -158,6 +164,10 @@ def main(cfg: DictConfig) -> float | list[float] | None:
         f"{result.seconds:.2f} s"
     )
     print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
+    if result.zones is not None:
+        print(f"\nparks: plan '{config.parks.name}' (园区开发区改革)")
+        parks = summary_table(result.zones, PARK_HEADLINE)
+        print(parks.to_string(float_format=lambda v: f"{v:,.3f}"))
     card = result.report_card
     if not card.empty:
         due = card[card["status"].isin(["met", "missed"])]

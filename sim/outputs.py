@@ -4,7 +4,8 @@ A run's folder holds, when complete: ``config.yaml`` (as composed by Hydra, when
 command line), ``config.json`` (the resolved typed config), ``timeseries.parquet``,
 ``groups.parquet``, ``entities_start.parquet``, ``entities_end.parquet``, ``events.parquet``,
 ``report_card.parquet`` and ``report_card.csv``, ``summary.json``, ``headline.png`` and
-``report_card.png``.
+``report_card.png``; with parks, also ``zones.parquet`` (monthly), ``park_events.parquet``,
+``zone_table.parquet`` (each zone at the start and the end) and ``parks.png``.
 
 :class:`RunFolder` stages every file in a fresh hidden sibling of the run folder
 (``.NAME.staging-PID-RANDOM``) and renames it onto the run folder only after all were written, so
@@ -53,10 +54,25 @@ HEADLINE = (
 )
 """Indicators in the printed summary and in summary.json."""
 
+PARK_HEADLINE = (
+    "zones",
+    "management_bodies",
+    "firms",
+    "idle_land_mu",
+    "tax_per_mu",
+    "value_added_per_mu",
+    "output_per_mu",
+    "firms_D",
+    "park_cost",
+    "park_jobs_affected",
+)
+"""Park indicators in the printed summary and in summary.json (when parks are simulated)."""
+
 RUN_FILES = frozenset({
     "config.yaml", "config.json", "timeseries.parquet", "groups.parquet", "entities_start.parquet",
     "entities_end.parquet", "events.parquet", "report_card.parquet", "report_card.csv",
-    "summary.json", "headline.png", "report_card.png",
+    "summary.json", "headline.png", "report_card.png", "zones.parquet", "park_events.parquet",
+    "zone_table.parquet", "parks.png",
 })  # fmt: skip
 """Every file a run may write; any of them in a folder means the folder holds a run."""
 
@@ -84,16 +100,26 @@ def dump_json(value: object) -> str:
     return json.dumps(strict_json(value), indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def summary_table(ts: pd.DataFrame) -> pd.DataFrame:
-    """Headline indicators at the start and the end of a run."""
+def summary_table(ts: pd.DataFrame, indicators: tuple[str, ...] = HEADLINE) -> pd.DataFrame:
+    """Headline indicators at the start and the end of a run (``ts``: timeseries or zones)."""
     first, last = ts.iloc[0], ts.iloc[-1]
     return pd.DataFrame(
         {
-            "indicator": HEADLINE,
-            f"start ({first['date']})": [first[k] for k in HEADLINE],
-            f"end ({last['date']})": [last[k] for k in HEADLINE],
+            "indicator": indicators,
+            f"start ({first['date']})": [first[k] for k in indicators],
+            f"end ({last['date']})": [last[k] for k in indicators],
         },
     ).set_index("indicator")
+
+
+def park_targets(result: RunResult) -> dict[str, float]:
+    """The park milestones' zone and body targets (the tightest of each), for the chart."""
+    out: dict[str, float] = {}
+    for ms in result.config.parks.milestones:
+        for name in ("zones", "management_bodies"):
+            if name in ms.targets:
+                out[name] = min(out.get(name, float("inf")), ms.targets[name])
+    return out
 
 
 def summary(result: RunResult, command: str | None = None) -> dict[str, object]:
@@ -121,6 +147,20 @@ def summary(result: RunResult, command: str | None = None) -> dict[str, object]:
             f: int(n)
             for f, n in events.loc[events["fate"] != "", "fate"].value_counts().sort_index().items()
         },
+        "parks": None
+        if result.zones is None
+        else {
+            "plan": cfg.parks.name,
+            "headline": {
+                k: {"start": float(result.zones[k].iloc[0]), "end": float(result.zones[k].iloc[-1])}
+                for k in PARK_HEADLINE
+            },
+            "events": {
+                op: int(n) for op, n in result.park_events["op"].value_counts().sort_index().items()
+            }
+            if result.park_events is not None
+            else {},
+        },
         "timing": {"run_seconds": round(result.seconds, 3)},
     }
 
@@ -145,6 +185,9 @@ def write_files(
         "entities_start": result.entities_start,
         "entities_end": result.entities_end,
         "events": result.events,
+        "zones": result.zones,
+        "park_events": result.park_events,
+        "zone_table": result.zone_table,
     }
     for name, table in tables.items():
         if table is not None:
@@ -165,6 +208,15 @@ def write_files(
             f"{ts['date'].iloc[-1]}, policy '{cfg.policy.name}'",
         )
         fig.savefig(folder / "headline.png", dpi=110)
+        if result.zones is not None:
+            from sim.plots import parks_figure
+
+            parks_figure(
+                result.zones,
+                f"Park reform: plan '{cfg.parks.name}', seed {cfg.seed}, "
+                f"{ts['date'].iloc[0]} to {ts['date'].iloc[-1]}",
+                park_targets(result),
+            ).savefig(folder / "parks.png", dpi=110)
     (folder / "summary.json").write_text(dump_json(summary(result, command)), encoding="utf-8")
     names = sorted(p.name for p in folder.iterdir() if p.name != "summary.json")
     return [*names, "summary.json"]

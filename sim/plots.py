@@ -103,6 +103,125 @@ def headline_figure(ts: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+def _mark_start(ts: pd.DataFrame, ax: Axes) -> None:
+    """A dotted line where the reform starts (the first simulated month)."""
+    if len(ts) > 1:
+        ax.axvline(_dates(ts).iloc[1], color="grey", lw=0.8, ls=":", label="reform start")
+
+
+def _integer_ticks(ax: Axes) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def plot_zones(zones: pd.DataFrame, ax: Axes, targets: Mapping[str, float] | None = None) -> Axes:
+    """Zones and management bodies (一区多园, 一套班子), with their targets when given."""
+    dates = _dates(zones)
+    ax.step(dates, zones["zones"], where="post", color="C0", label="zones")
+    ax.step(dates, zones["management_bodies"], where="post", color="C1", label="management bodies")
+    for i, (name, value) in enumerate((targets or {}).items()):
+        ax.axhline(value, color=f"C{i}", lw=0.8, ls="--", label=f"target: {name} {value:g}")
+    _mark_start(zones, ax)
+    _integer_ticks(ax)
+    ax.set_ylabel("count")
+    ax.set_title("Zones and management bodies")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_per_mu(zones: pd.DataFrame, ax: Axes) -> Axes:
+    """亩均 tax and value added, indexed to month 0 = 100."""
+    dates = _dates(zones)
+    for i, (col, label) in enumerate((("tax_per_mu", "tax per mu"),
+                                      ("value_added_per_mu", "value added per mu"),
+                                      ("output_per_mu", "output per mu"))):  # fmt: skip
+        ax.plot(dates, 100 * zones[col] / zones[col].iloc[0], color=f"C{i + 2}",
+                label=f"{label} ({zones[col].iloc[0]:,.2f} x 10k yuan at start)")  # fmt: skip
+    _mark_start(zones, ax)
+    ax.set_ylabel("index, month 0 = 100")
+    ax.set_title("Per-mu tax, value added and output")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def plot_classes(zones: pd.DataFrame, ax: Axes) -> Axes:
+    """Shares of firms in classes A-D at each month (after the first evaluation)."""
+    ranked = zones.dropna(subset=["share_A"])
+    if ranked.empty:
+        ax.text(0.5, 0.5, "no per-mu evaluation in this plan", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    dates = _dates(ranked)
+    shares = [100 * ranked[f"share_{c}"] for c in "ABCD"]
+    colours = ["tab:green", "tab:olive", "tab:orange", "tab:red"]
+    ax.stackplot(dates, *shares, labels=[f"class {c}" for c in "ABCD"], colors=colours, alpha=0.8)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% of ranked firms")
+    ax.set_title("Per-mu classes (亩均 A-D)".replace("亩均 ", ""))
+    ax.legend(loc="lower left", fontsize="small", ncols=4)
+    return ax
+
+
+def plot_plans(zones: pd.DataFrame, ax: Axes) -> Axes:
+    """Firms under each of the five dispositions (一企一案) by month."""
+    dates = _dates(zones)
+    names = ("support", "merge", "compliance", "transfer", "closure")
+    for i, name in enumerate(names):
+        ax.step(dates, zones[f"firms_{name}"], where="post", color=f"C{i}", label=name)
+    _mark_start(zones, ax)
+    _integer_ticks(ax)
+    ax.set_ylabel("firms")
+    ax.set_title("Firms under a plan, by disposition")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_land(zones: pd.DataFrame, ax: Axes) -> Axes:
+    """Idle industrial land and idle land re-used since month 0, thousand mu."""
+    dates = _dates(zones)
+    ax.plot(dates, zones["idle_land_mu"] / 1e3, color="C3", label="idle land")
+    ax.plot(dates, zones["land_reused_mu"] / 1e3, color="C2", label="re-used since start")
+    ax.plot(dates, zones["land_freed_mu"] / 1e3, color="C7", label="freed since start")
+    _mark_start(zones, ax)
+    ax.set_ylabel("thousand mu")
+    ax.set_title("Idle industrial land")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def plot_firms(zones: pd.DataFrame, ax: Axes) -> Axes:
+    """Firms that entered and that left (closed, absorbed or left on their own) since month 0."""
+    dates = _dates(zones)
+    ax.plot(dates, zones["firms_entered"], color="C2", label="entered")
+    ax.plot(dates, zones["firms_left"], color="C3", label="left, closed or absorbed")
+    _mark_start(zones, ax)
+    _integer_ticks(ax)
+    ax.set_ylabel("firms since start")
+    first, last = int(zones["firms"].iloc[0]), int(zones["firms"].iloc[-1])
+    ax.set_title(f"Firms in the zones: {first:,} to {last:,}")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def parks_figure(
+    zones: pd.DataFrame, title: str, targets: Mapping[str, float] | None = None
+) -> Figure:
+    """The park reform on one figure: zones, per-mu figures, classes, plans, land, firms."""
+    fig = Figure(figsize=(15, 8), layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
+    plot_zones(zones, axes[0], targets)
+    plot_per_mu(zones, axes[1])
+    plot_classes(zones, axes[2])
+    plot_plans(zones, axes[3])
+    plot_land(zones, axes[4])
+    plot_firms(zones, axes[5])
+    for ax in axes:
+        ax.tick_params(axis="x", labelrotation=30)
+    fig.suptitle(title)
+    return fig
+
+
 def plot_report_card(card: pd.DataFrame, ax: Axes) -> Axes:
     """改革高分报表: achieved as a percent of each target, green when met, red when not.
 

@@ -180,9 +180,18 @@ def load(path: Path | str, indicators: Sequence[str] = DEFAULT_INDICATORS) -> Sw
     if not series:
         raise ReportError(f"the store {root} holds no timeseries")
     available = list(pq.read_schema(series[0]).names)
-    _check_indicators(indicators, available)
+    zone_files = st.files(root, "zones")
+    zone_columns = [
+        c for c in (pq.read_schema(zone_files[0]).names if zone_files else []) if c not in available
+    ]
+    _check_indicators(indicators, [*available, *zone_columns])
 
     ts = st.read(root, "timeseries", columns=_needed_columns(available, indicators))
+    wanted = [c for c in indicators if c in zone_columns]
+    if wanted:  # park indicators (zones.parquet), for the runs that simulate parks
+        zones = st.read(root, "zones", columns=[*_KEYS, "month", *wanted])
+        ts = ts.merge(zones, on=[*_KEYS, "month"], how="left")
+        available = [*available, *wanted]
     cards = st.read(root, "report_card", columns=[*_KEYS, *_CARD_COLUMNS])
     pairs = set(zip(ok["scenario"], ok["run_key"], strict=True))
 

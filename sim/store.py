@@ -41,8 +41,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("runs", "timeseries", "groups", "report_card", "events")
-"""The datasets of a store; ``runs`` is written last for each run."""
+TABLES = (
+    "runs", "timeseries", "groups", "report_card", "events", "zones", "park_events", "zone_table",
+)  # fmt: skip
+"""The datasets of a store; ``runs`` is written last for each run. The park tables (``zones``,
+``park_events``, ``zone_table``) are written for runs that simulate parks."""
 
 KEYS = ("scenario", "run_key", "seed", "replication")
 """Columns every row of every table carries, first."""

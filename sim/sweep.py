@@ -283,6 +283,9 @@ def _tables(result: RunResult, spec: RunSpec) -> dict[str, pd.DataFrame | None]:
         "groups": result.groups if out.groups else None,
         "report_card": result.report_card,
         "events": result.events if out.events else None,
+        "zones": result.zones,
+        "park_events": result.park_events if out.events else None,
+        "zone_table": result.zone_table,
     }
 
 

@@ -21,6 +21,10 @@ EXPECTED = {
     "report_card.parquet",
     "report_card.csv",
     "report_card.png",
+    "zones.parquet",
+    "park_events.parquet",
+    "zone_table.parquet",
+    "parks.png",
 }
 
 
@@ -31,6 +35,7 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
     assert {p.name for p in out.iterdir()} == EXPECTED
     assert "loss_making_share" in proc.stdout and str(out) in proc.stdout
     assert "report card" in proc.stdout
+    assert "parks: plan 'chongqing_2024'" in proc.stdout and "management_bodies" in proc.stdout
     card = pd.read_csv(out / "report_card.csv")
     assert set(card["milestone"]) == {"2024-03", "2024-06", "2024-12"}
     late = card[card["milestone"] == "2024-12"]
