@@ -27,6 +27,9 @@ def test_every_timeseries_and_group_column_is_declared(result):
         assert OUTCOMES[column].level == "group", column
     for name in Ledger.__dataclass_fields__:
         assert OUTCOMES[name].level == "ledger", name
+    assert result.zones is not None  # the default scenario runs the parks
+    for column in result.zones.columns.drop(["month", "date"]):
+        assert OUTCOMES[column].level == "zone", column
 
 
 def test_targets_read_their_direction_from_the_declaration():
@@ -36,7 +39,8 @@ def test_targets_read_their_direction_from_the_declaration():
     assert senses == {
         "entities_cut": "at_least", "groups": "at_most", "loss_making_share": "at_most",
         "losses_cut": "at_least", "max_layer": "at_most", "assets_revitalised": "at_least",
-        "decoupled": "at_least",
+        "decoupled": "at_least", "zones": "at_most", "management_bodies": "at_most",
+        "idle_land_mu": "at_most", "tax_per_mu": "at_least", "value_added_per_mu": "at_least",
     }  # fmt: skip
 
 

@@ -4,11 +4,12 @@ The "33618" system (重庆市 33618 现代制造业集群体系, 2023) names thr
 three 500-bn clusters, six specialised emerging clusters and eighteen future industries; the
 identifiers below cover the first twelve and group the rest as ``future`` and ``other``.
 
-``correction`` is the industry correction coefficient (行业修正系数) of 亩均 evaluation: a firm's
-per-mu figures are multiplied by it before scoring, so land-hungry industries (materials, food) are
-not ranked down for what their technology needs. The published coefficients differ by district
-and are not public for Chongqing as a whole; the values here are stated assumptions of the same
-order as Zhejiang's published ones (0.8-1.3), listed in docs/sources.md.
+``correction`` is the industry correction coefficient (行业修正系数) that Chongqing's 2024 亩均
+evaluation introduced (docs/sources.md, source 2): a firm's per-mu figures are multiplied by it
+before scoring, so land-hungry industries (materials, food) are not ranked down for what their
+technology needs. Chongqing's coefficients are not published; the values here are stated
+assumptions (above 1 for land-intensive industries, below 1 for light and digital ones) and
+levers a user may change in this file.
 """
 
 from __future__ import annotations

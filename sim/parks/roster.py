@@ -97,7 +97,8 @@ def _rows(pos: np.ndarray, values: Iterable[object] | None = None) -> str:
     shown = [int(i) for i in pos[:MAX_LISTED]]
     text = ("row " if len(pos) == 1 else "rows ") + ", ".join(str(i + 1) for i in shown)
     if values is not None:
-        text += " (" + ", ".join(repr(v) for v in list(values)[:MAX_LISTED]) + ")"
+        shown_values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        text += " (" + ", ".join(repr(v) for v in shown_values[:MAX_LISTED]) + ")"
     if len(pos) > MAX_LISTED:
         text += f" and {len(pos) - MAX_LISTED} more"
     return text

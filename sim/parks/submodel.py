@@ -45,6 +45,7 @@ from sim.parks.log import TOTALS, ParkLog
 from sim.parks.roster import LEVELS
 from sim.parks.scoring import CLASSES, classify, score, zone_scores
 from sim.parks.synthetic import OUTPUT_PER_WORKER, WAN_PER_MN
+from sim.state import FATES
 
 if TYPE_CHECKING:
     from sim.model import SOEModel
@@ -180,12 +181,19 @@ class Parks:
         self.host = np.full(nz, -1, dtype=np.int64)
         self.zone_key = (ZONE_KEY_BASE + np.arange(nz)).astype(np.uint64)
         st = model.state
-        row_of = {eid: r for r, eid in enumerate(st.ids)} if nz else {}
-        self._row_of = row_of
-        self.operator = np.array(
-            [row_of.get(e, -1) if e else -1 for e in zones["operator_id"]], dtype=np.int64
-        )
-        self.transformed = np.zeros(nz, dtype=bool)
+        ids = pd.Index(list(st.ids))
+        self._merged_into: dict[str, str] = {}
+        """Entity id -> the id of the entity it was merged into, from the SOE event log."""
+        self._row_of: dict[str, int] = {}
+        """Entity id -> row, filled on first need (:meth:`_owners`): a dict over a million ids
+        costs about 100 MB, and most runs never need it."""
+        self.operator = np.where(
+            zones["operator_id"].to_numpy() != "",
+            ids.get_indexer(pd.Index(zones["operator_id"])),
+            -1,
+        ).astype(np.int64)
+        self.transformed: set[int] = set()
+        """Rows of the operating companies transformed so far."""
         self.agents = [
             Zone(model, z, zid, name)
             for z, (zid, name) in enumerate(zip(self.zone_ids, self.zone_names, strict=True))
@@ -197,7 +205,8 @@ class Parks:
         zone_index = pd.Index(self.zone_ids)
         f.zone[rows] = zone_index.get_indexer(pd.Index(firms["zone_id"]))
         f.park[rows] = f.zone[rows]
-        f.entity[rows] = [row_of.get(e, -1) if e else -1 for e in firms["entity_id"]]
+        owners = firms["entity_id"].to_numpy()
+        f.entity[rows] = np.where(owners != "", ids.get_indexer(pd.Index(firms["entity_id"])), -1)
         f.industry[rows] = firms["industry"].map(INDUSTRY_CODE).to_numpy()
         for col, name in (
             ("land_mu", "land"),
@@ -219,6 +228,8 @@ class Parks:
         self.log = ParkLog()
         self._event_cursor = 0
         self._mergers: list[consolidation.Merger] = []
+        self._planned = False
+        self._one_led = False
         self._entry_carry = np.zeros(nz)
         self._entrants = 0
         self.evaluations = 0
@@ -315,7 +326,8 @@ class Parks:
         self._economy(model)
         c = self.cfg.consolidation
         if c.enabled:
-            if model.month == _month_index(self.start, c.start):
+            if not self._planned and model.month >= _month_index(self.start, c.start):
+                self._planned = True  # at start, or in the first month of a run begun later
                 self._plan_consolidation(model)
             self._consolidate(model)
         o = self.cfg.operators
@@ -331,36 +343,30 @@ class Parks:
         self._record(model)
 
     def _owners(self, model: SOEModel) -> None:
-        """Firms and operating companies follow their SOE owner's fate (from the SOE event log)."""
+        """Firms and operating companies follow their SOE owner's fate: closed with it, owned by
+        its absorber after a merger (through chains of mergers), no longer an SOE's after a
+        transfer out. Mergers are read from the SOE event log as it grows."""
         rows = model.events.rows
-        new = rows[self._event_cursor :]
+        for ev in rows[self._event_cursor :]:
+            if ev[2] == "merge":
+                self._merged_into[str(ev[3])] = str(ev[4])  # entity id -> absorbing entity id
         self._event_cursor = len(rows)
-        if not new:
-            return
-        ended: dict[str, tuple[str, str]] = {}
-        for ev in new:
-            op = ev[2]
-            if op == "exit" or op == "merge":
-                ended[str(ev[3])] = (str(ev[4]), str(ev[9]))  # target id, fate
-        if not ended:
-            return
         st, f = model.state, self.f
-        ids = st.ids
-        if len(self._row_of) < len(ids):
-            for r in range(len(self._row_of), len(ids)):
-                self._row_of[ids[r]] = r
-        for z in np.flatnonzero(self.operator >= 0).tolist():
-            op = int(self.operator[z])
-            if not st.alive[op]:
-                target, fate = ended.get(ids[op], ("", ""))
-                self.operator[z] = self._row_of.get(target, -1) if fate == "merged" else -1
+        ops = np.flatnonzero(self.operator >= 0)
+        dead_ops = ops[~st.alive[self.operator[ops]]]
         linked = np.flatnonzero(f.alive[: f.n] & (f.entity[: f.n] >= 0))
         dead = linked[~st.alive[f.entity[linked]]]
+        if dead_ops.size == 0 and dead.size == 0:
+            return
+        for z in dead_ops.tolist():
+            last = self._absorber(model, int(self.operator[z]))
+            self.operator[z] = last if last >= 0 and st.alive[last] else -1
         for row in dead.tolist():
-            eid = ids[int(f.entity[row])]
-            target, fate = ended.get(eid, ("", ""))
-            if fate == "merged":
-                f.entity[row] = self._row_of.get(target, -1)
+            owner = int(f.entity[row])
+            last = self._absorber(model, owner)  # the owner itself unless it was merged
+            fate = FATES[int(st.fate[last])] if last >= 0 else "merged"
+            if fate == "alive":
+                f.entity[row] = last
             elif fate == "transferred_out":
                 f.entity[row] = -1
                 self._ev(
@@ -368,7 +374,7 @@ class Parks:
                     "owner_change",
                     row,
                     rule="soe",
-                    reason=f"its SOE owner {eid} was transferred out of the portfolio",
+                    reason=f"its SOE owner {st.ids[last]} was transferred out of the portfolio",
                 )
             else:
                 self._firm_leaves(
@@ -376,8 +382,30 @@ class Parks:
                     row,
                     "closed",
                     rule="soe",
-                    reason=f"its SOE owner {eid} left the portfolio ({fate})",
+                    reason=f"its SOE owner {st.ids[last] if last >= 0 else ''} "
+                    f"left the portfolio ({fate})",
                 )
+
+    def _absorber(self, model: SOEModel, row: int) -> int:
+        """The end of ``row``'s chain of mergers: the entity it was last merged into (alive, or
+        dead by another fate), ``row`` itself if it was not merged, -1 if the absorber is
+        unknown."""
+        st = model.state
+        while FATES[int(st.fate[row])] == "merged":
+            target = self._merged_into.get(st.ids[row])
+            if target is None:
+                return -1
+            row = self._row(model, target)
+            if row < 0:
+                return -1
+        return row
+
+    def _row(self, model: SOEModel, eid: str) -> int:
+        """The state row of entity ``eid`` (a dict filled on first need, then kept up to date)."""
+        ids = model.state.ids
+        for r in range(len(self._row_of), len(ids)):
+            self._row_of[ids[r]] = r
+        return self._row_of.get(eid, -1)
 
     def _economy(self, model: SOEModel) -> None:
         """Trend growth and a mean-preserving keyed shock; market exits of non-SOE firms."""
@@ -477,7 +505,10 @@ class Parks:
         due = [m for m in self._mergers if m.month == model.month]
         for m in due:
             self._merge_zone(model, m.zone, m.host)
-        if model.month == _month_index(self.start, self.cfg.consolidation.deadline):
+        if not self._one_led and model.month >= _month_index(
+            self.start, self.cfg.consolidation.deadline
+        ):
+            self._one_led = True  # at the deadline, or in the first month of a run begun later
             self._one_leadership(model)
 
     def _one_leadership(self, model: SOEModel) -> None:
@@ -554,9 +585,9 @@ class Parks:
         o, st = self.cfg.operators, model.state
         for z in np.flatnonzero(self.zone_alive & (self.operator >= 0)).tolist():
             row = int(self.operator[z])
-            if not st.alive[row] or self.transformed[z]:
-                continue
-            self.transformed[z] = True
+            if not st.alive[row] or row in self.transformed:
+                continue  # a company running several zones is transformed once
+            self.transformed.add(row)
             model.charge(
                 "transform",
                 row,
@@ -579,6 +610,8 @@ class Parks:
         f.score[live] = scores[live]
         f.cls[live] = classify(e, scores[live])
         f.d_count[live] = np.where(f.cls[live] == 3, f.d_count[live] + 1, 0)
+        grew = np.zeros(f.n, dtype=bool)  # output did not fall since the last evaluation
+        grew[live] = f.output[live] >= f.last_output[live]
         f.last_output[live] = f.output[live]
         self.evaluations += 1
         order = live[np.argsort(-scores[live], kind="stable")]
@@ -600,9 +633,9 @@ class Parks:
                 reason="亩均 10强: top zone",
             )
         if self.cfg.dispositions.enabled:
-            self._assign_plans(model, live)
+            self._assign_plans(model, live, grew)
 
-    def _assign_plans(self, model: SOEModel, live: np.ndarray) -> None:
+    def _assign_plans(self, model: SOEModel, live: np.ndarray, grew: np.ndarray) -> None:
         f, d = self.f, self.cfg.dispositions
         low = (f.cls[live] == 3) | ((f.cls[live] == 2) & d.include_c)
         todo = live[low & (f.plan[live] < 0)]
@@ -610,7 +643,7 @@ class Parks:
         zone_alive = self.zone_alive
         for row in todo.tolist():
             zone, ind = int(f.zone[row]), int(f.industry[row])
-            growing = f.output[row] >= f.last_output[row] and f.growth[row] >= 0
+            growing = bool(grew[row])
             plan, target = COMPLIANCE, -1
             if f.entity[row] >= 0:  # an SOE's firm: the SOE reform decides on the entity
                 plan = SUPPORT if growing else COMPLIANCE
@@ -1066,8 +1099,15 @@ class Parks:
             total, summed = self.log.totals[column], float(ev[column].sum())
             if not math.isclose(total, summed, rel_tol=1e-9, abs_tol=1e-9):
                 raise AssertionError(f"park total {column} {total} is not its event sum {summed}")
-        ranked = f.cls[live][f.cls[live] >= 0]
-        if ranked.size:
-            shares = np.bincount(ranked, minlength=4) / ranked.size
-            if not math.isclose(float(shares.sum()), 1.0, rel_tol=1e-12):
-                raise AssertionError(f"class shares sum to {shares.sum()}")
+        if not np.isin(f.cls[live], (-1, 0, 1, 2, 3)).all():
+            raise AssertionError("a live firm has a class code outside A-D (or unranked)")
+        for row in self._rows:  # each recorded month's class shares
+            if (
+                int(row["firms_A"])
+                + int(row["firms_B"])
+                + int(row["firms_C"])
+                + int(row["firms_D"])
+            ):
+                shares = sum(float(row[f"share_{c}"]) for c in CLASSES)
+                if not math.isclose(shares, 1.0, rel_tol=1e-12):
+                    raise AssertionError(f"class shares of month {row['month']} sum to {shares}")
