@@ -16,6 +16,7 @@ from pathlib import Path
 from sim.config import SimConfig
 from sim.outcomes import OUTCOMES
 from sim.params import parameter_table
+from sim.parks.roster import FIRM_COLUMNS, ZONE_COLUMNS, column_table
 from sim.policies.registry import family_table
 from sim.population.schema import COLUMNS, MAX_ID_LENGTH
 
@@ -50,6 +51,8 @@ ROSTER_DEFAULTS = {"cash": "8% of assets", "core": "true", "status": "operating"
 
 
 BLOCKS: dict[str, Callable[[], str]] = {
+    "zone columns": lambda: column_table(ZONE_COLUMNS),
+    "firm columns": lambda: column_table(FIRM_COLUMNS),
     "rule families": family_table,
     "parameters": lambda: parameter_table(SimConfig),
     "indicators": outcome_table,
