@@ -82,8 +82,13 @@ BASE_OVERRIDES: tuple[str, ...] = (
     "output.chart=false",
     "output.entities=false",
     "output.groups=false",
+    "parks=none",
 )
-"""Studies read only the timeseries: no charts, entity or group tables are built."""
+"""Studies read only the timeseries: no charts, entity or group tables are built. The
+calibration, sensitivity and policy-search studies are of the SOE reform's rules alone, as
+calibrated: without parks (the park reform's operator mergers would add to the SOE entity cut),
+so their committed results reproduce from their configs. A study that wants parks overrides
+it (``parks=chongqing_2024`` in its overrides)."""
 
 PARAMETER_KEYS = frozenset({"path", "low", "high", "log", "why"})
 

@@ -4,6 +4,8 @@ Run from the repository root:
 
     uv run python experiments/compare_plans/run.py             # 5 plans x 50 replications
     uv run python experiments/compare_plans/run.py --quick     # smoke test, seconds
+    uv run python experiments/compare_plans/run.py --config experiments/compare_plans/parks.yaml
+                                                   # the park plans: 4 x 20, into results/parks/
 
 Runs the named sweep ``configs/sweep/compare_plans.yaml`` (the same as
 ``uv run soe-sim sweep=compare_plans``) into a work folder (``--work``, default
@@ -39,7 +41,7 @@ SCRIPT = "experiments/compare_plans/run.py"
 def load(path: Path, quick: bool) -> dict[str, object]:
     """The study config, checked; ``quick`` adds its quick overrides."""
     cfg = studies.load_yaml(path)
-    known = {"sweep", "overrides", "reference", "dates", "quick"}
+    known = {"sweep", "overrides", "reference", "dates", "indicators", "quick"}
     unknown = set(cfg) - known
     if unknown:
         raise StudyError(f"{path}: unknown settings {sorted(unknown)}; allowed {sorted(known)}")
@@ -51,6 +53,7 @@ def load(path: Path, quick: bool) -> dict[str, object]:
         "overrides": overrides,
         "reference": cfg.get("reference"),
         "dates": [str(d) for d in cfg.get("dates") or []],
+        "indicators": [str(i) for i in cfg.get("indicators") or []],
     }
 
 
@@ -72,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help=f"default: {RESULTS}")
     parser.add_argument("--work", type=Path, default=None, help="the sweep folder (resumable)")
     args = parser.parse_args(argv)
-    out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
+    results = RESULTS if args.config == CONFIG else RESULTS / args.config.stem  # parks.yaml: parks/
+    out = args.out or (results / "quick" if args.quick else results)
     work = args.work or out / "work"
     try:
         cfg = load(args.config, args.quick)
@@ -81,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             work,
             reference=cfg["reference"],  # type: ignore[arg-type]
             dates=cfg["dates"] or None,  # type: ignore[arg-type]
+            indicators=cfg["indicators"] or None,  # type: ignore[arg-type]
             out=out / "report",
         )
     except (StudyError, ReportError) as exc:

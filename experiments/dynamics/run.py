@@ -46,7 +46,8 @@ from sim.ensemble import run_ensemble
 from sim.model import SOEModel
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BASE = ("population=chongqing_2023", "output.entities=false", "output.groups=false")
+BASE = ("population=chongqing_2023", "output.entities=false", "output.groups=false", "parks=none")
+"""The SOE economy's dynamics, without parks (as the committed results were made)."""
 
 
 def zombie_paths(job: tuple[SimConfig, Sequence[int]]) -> dict[str, float]:
