@@ -327,11 +327,28 @@ TITLES = {
     "creditor_losses": "Outside creditors' losses, cumulative",
     "assets_revitalised": "Idle assets revitalised, cumulative",
     "gov_function_entities": "Entities with government functions",
+    "zones": "Development zones",
+    "management_bodies": "Zone management bodies",
+    "firms": "Firms in the zones",
+    "idle_land_mu": "Idle industrial land",
+    "tax_per_mu": "Tax per mu",
+    "value_added_per_mu": "Value added per mu",
+    "output_per_mu": "Output per mu",
+    "share_D": "Firms in class D",
+    "park_cost": "Park reform spending, cumulative",
+    "park_jobs_affected": "Jobs affected by the park reform, cumulative",
+    "land_reused_mu": "Idle land re-used, cumulative",
 }
 """Short English panel titles; other indicators take their declared meaning (non-Latin text
 dropped: the default fonts carry no Chinese glyphs)."""
 
-_COUNT_UNITS = {"groups": "groups", "decoupled": "enterprises", "actions_deferred": "proposals"}
+_COUNT_UNITS = {
+    "groups": "groups", "decoupled": "enterprises", "actions_deferred": "proposals",
+    "zones": "zones", "management_bodies": "bodies", "parks": "parks", "bodies_cut": "bodies",
+    **{name: "firms" for name in ("firms", "soe_firms", "firms_entered", "firms_left")},
+    **{f"firms_{c}": "firms" for c in ("A", "B", "C", "D", "support", "merge", "compliance",
+                                       "transfer", "closure")},
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -361,6 +378,9 @@ def display(indicator: str) -> Display:
     if unit == "count":
         name = _COUNT_UNITS.get(indicator, "entities")
         return Display(1.0, name, name, integer=True)
+    if unit.startswith("万元"):  # 亩均 figures: the default fonts carry no Chinese glyphs
+        shown = unit.replace("万元", "10k yuan")
+        return Display(1.0, shown, shown)
     return Display(1.0, unit, unit)
 
 
