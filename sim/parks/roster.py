@@ -182,17 +182,27 @@ def validate_parks(
     if bad.size:
         raise RosterError(f"{sources[1]}: column value_added exceeds output at {_rows(bad)}")
     if entity_ids is not None:
-        known = pd.Index(entity_ids)
-        for frame, col, src in ((z, "operator_id", sources[0]), (f, "entity_id", sources[1])):
-            linked = frame[col].to_numpy() != ""
-            bad = np.flatnonzero(linked & ~frame[col].isin(known).to_numpy())
-            if bad.size:
-                raise RosterError(
-                    f"{src}: column {col} names no entity of the SOE population at "
-                    f"{_rows(bad, frame[col].iloc[bad])} (a zone roster belongs with the "
-                    "population it was made for)"
-                )
+        check_links(z, f, entity_ids, sources)
     return z, f
+
+
+def check_links(
+    zones: pd.DataFrame,
+    firms: pd.DataFrame,
+    entity_ids: Sequence[str],
+    sources: tuple[str, str] = ("<zones>", "<firms>"),
+) -> None:
+    """Refuse operator and owner links to entities that are not in the SOE population."""
+    known = pd.Index(entity_ids)
+    for frame, col, src in ((zones, "operator_id", sources[0]), (firms, "entity_id", sources[1])):
+        linked = frame[col].to_numpy() != ""
+        bad = np.flatnonzero(linked & ~frame[col].isin(known).to_numpy())
+        if bad.size:
+            raise RosterError(
+                f"{src}: column {col} names no entity of the SOE population at "
+                f"{_rows(bad, frame[col].iloc[bad])} (a zone roster belongs with the "
+                "population it was made for)"
+            )
 
 
 def load_parks(

@@ -30,6 +30,7 @@ shares.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -149,6 +150,18 @@ class FirmArrays:
     plan: np.ndarray
 
 
+@functools.lru_cache(maxsize=4)
+def _shipped_parks(
+    zones: str, firms: str, stamp: tuple[int, int, int, int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A zone roster shipped with the package, read and validated once per process (keyed by
+    the files' modification times and sizes too); ensembles run one preset for many seeds.
+    Shared: callers copy it."""
+    from sim.parks.roster import load_parks
+
+    return load_parks(zones, firms)
+
+
 def _month_index(start: str, date: str) -> int:
     """Simulated month whose label is ``date`` (1 = the start month)."""
     y0, m0 = map(int, start.split("-"))
@@ -242,14 +255,27 @@ class Parks:
     # -- construction -------------------------------------------------------------------------
     @staticmethod
     def _roster(model: SOEModel, cfg: ZonesConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from sim.parks.roster import load_parks, validate_parks
-        from sim.population import resolve_path
+        from sim.parks.roster import check_links, load_parks, validate_parks
+        from sim.population import BUILTIN_PREFIX, resolve_path
 
         st = model.state
         ids = st.ids if isinstance(st.ids, list) else list(st.ids)
         if cfg.source == "roster":
             assert cfg.zones_path is not None and cfg.firms_path is not None
-            return load_parks(resolve_path(cfg.zones_path), resolve_path(cfg.firms_path), ids)
+            zp, fp = resolve_path(cfg.zones_path), resolve_path(cfg.firms_path)
+            shipped = cfg.zones_path.startswith(BUILTIN_PREFIX) and cfg.firms_path.startswith(
+                BUILTIN_PREFIX
+            )
+            if not shipped:
+                return load_parks(zp, fp, ids)
+            try:
+                stamp = (zp.stat().st_mtime_ns, zp.stat().st_size, fp.stat().st_mtime_ns,
+                         fp.stat().st_size)  # fmt: skip
+            except OSError:
+                return load_parks(zp, fp, ids)  # the loader reports it
+            zones, firms = _shipped_parks(str(zp), str(fp), stamp)
+            check_links(zones, firms, ids, (str(zp), str(fp)))
+            return zones.copy(), firms.copy()
         from sim.parks.synthetic import generate
 
         n = model.n_start
