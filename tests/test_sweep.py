@@ -125,6 +125,21 @@ def test_the_store_holds_every_run_with_its_keys_and_reruns_exactly(tmp_path):
     assert (stored.shape[0], runs_table.shape[0]) == (7, 6)
 
 
+def test_park_tables_are_stored_for_runs_with_parks_only(tmp_path):
+    runs = sweep.specs(small(), "parks") + sweep.specs(
+        compose_config("policy=chongqing_2024", "parks=none", *SMALL), "no_parks"
+    )
+    sweep.execute(runs, tmp_path / "store")
+    for table in ("zones", "park_events", "zone_table"):
+        frame = st.read(tmp_path / "store", table)
+        assert set(frame["scenario"]) == {"parks"}, table
+        assert frame.groupby("run_key").ngroups == 3, table
+    zones = st.read(tmp_path / "store", "zones")
+    alone = run_simulation(runs[1].config).zones
+    stored = zones[zones["run_key"] == runs[1].run_key].drop(columns=list(st.KEYS))
+    assert_frame_equal(stored.reset_index(drop=True), alone, check_exact=True, check_dtype=False)
+
+
 def test_duckdb_reads_the_store_as_the_readme_says(tmp_path):
     sweep.execute(plans(), tmp_path / "store")
     glob = str(tmp_path / "store" / "timeseries" / "**" / "*.parquet")
