@@ -9,18 +9,17 @@ Figures from public sources (docs/sources.md), by construction:
   consolidation started from): four zones are run by two bodies each (a zone and its bonded or
   high-tech area with separate committees) and two national-level zones by another zone's body
   (托管), so 106 - 2 + 4 = 108;
-- 12 national-level zones (Chongqing's national economic-and-technological development zones,
-  high-tech zones and the Liangjiang new area are of this order), spread over the 38 districts
-  and counties (区县), each of which has at least one zone;
+- the 38 districts and counties (区县), each with at least one zone;
 - land-weighted output, value added and tax per mu equal to Chongqing manufacturing's 2023
   figures: 734.17, 166.87 and 18.98 万元/mu;
 - the operating manufacturing subsidiaries of the ``chongqing_2023`` SOE roster are firms in the
   zones, and the zones' operating companies are its operating urban-investment subsidiaries.
 
 Assumptions where the sources are silent (the defaults of population.zones unless set below):
-about 62 non-SOE firms per zone (about 7,000 firms in all, the order of Chongqing's 7,000-odd
-industrial enterprises above designated size), 60 mu per firm, 8% idle land, zone locations
-random within their district, the per-mu dispersion across firms and zones.
+12 national-level zones (the order of Chongqing's national development and high-tech zones
+with the Liangjiang new area; not a published count), about 62 non-SOE firms per zone (about
+7,000 firms in all), 60 mu per firm, 8% idle land, zone locations random within their
+district, the per-mu dispersion across firms and zones.
 """
 
 from __future__ import annotations

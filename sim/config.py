@@ -19,6 +19,7 @@ from sim.params import check as _check
 from sim.params import check_month, param
 from sim.parks.config import ParksConfig, ZonesConfig
 from sim.policies.config import PolicyConfig
+from sim.policies.milestones import TARGETS, check_milestones
 
 SYNTHETIC_ONLY: frozenset[str] = frozenset({
     "n_entities", "n_groups", "entities_per_group", "max_depth", "min_depth", "deep_group_share",
@@ -559,11 +560,25 @@ class SimConfig(_Validated):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_month("", "start", self.start, last_year=LAST_START_YEAR)
+        self._check_park_targets()
         for name in self.objectives:
             try:
                 objective(name)
             except KeyError as err:
                 raise ConfigError(f"config value objectives: {err.args[0]}") from None
+
+    def _check_park_targets(self) -> None:
+        """Park targets need the park submodel; no target is set twice across both lists."""
+        for section, milestones in (("policy.milestones", self.policy.milestones),
+                                    ("parks.milestones", self.parks.milestones)):  # fmt: skip
+            for ms in milestones:
+                for name in ms.targets:
+                    _check(section, f"{ms.date}.targets.{name}",
+                           self.parks.enabled or "parks" not in TARGETS[name].drivers,
+                           "a target of the SOE reform when parks are off (parks=none): "
+                           "choose a park plan (parks=chongqing_2024) or drop it",
+                           name)  # fmt: skip
+        check_milestones([*self.policy.milestones, *self.parks.milestones], "parks.milestones")
 
     @property
     def start_date(self) -> dt.date:

@@ -122,9 +122,11 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
       for p in ("support", "merge", "compliance", "transfer", "closure")),
     _o("firms_entered", "count", "zone", None, "firms that entered the zones since month 0"),
     _o("firms_left", "count", "zone", None, "firms that left, closed or were absorbed"),
-    _o("park_cost", "mn yuan", "zone", "lower", "the park reform's spending so far"),
+    _o("park_cost", "mn yuan", "zone", "lower", "the park reform's spending on zones and firms "
+       "so far (its operating companies' mergers and transformations are SOE costs, in the SOE "
+       "ledger with rule parks)"),
     _o("park_jobs_affected", "persons", "zone", "lower",
-       "employees of firms closed or cut in mergers by the park reform"),
+       "employees of firms the park reform closed, cut in mergers or pushed out by surcharges"),
     _o("land_freed_mu", "mu", "zone", None, "land that became idle since month 0"),
     _o("land_reused_mu", "mu", "zone", "higher", "idle land taken up again (盘活) since month 0"),
     _o("surcharges", "mn yuan", "zone", None, "differentiated prices paid under forced compliance"),

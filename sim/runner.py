@@ -62,7 +62,7 @@ class RunResult:
             events=model.events.to_frame(),
             report_card=report_card(
                 ts if zones is None else ts.merge(zones.drop(columns="date"), on="month"),
-                [*cfg.policy.milestones, *(cfg.parks.milestones if parks is not None else [])],
+                [*cfg.policy.milestones, *cfg.parks.milestones],
                 cfg.start,
             ),
             groups=model.group_timeseries() if out.groups else None,

@@ -18,7 +18,7 @@ import pytest
 from cli_runs import soe_sim
 
 from sim.compose import compose_config
-from sim.errors import RosterError
+from sim.errors import ConfigError, RosterError
 from sim.invariants import check_invariants
 from sim.model import SOEModel
 from sim.outputs import write_files
@@ -1226,3 +1226,88 @@ def test_an_operator_of_two_zones_transforms_once(tmp_path):
     tr = m.events.to_frame().query("op == 'transform'")
     assert len(tr) == 1
     assert m.state.fixed_cost[m.row_of(op)] == pytest.approx(0.95 * fixed)
+
+
+# -- regressions found in review -------------------------------------------------------------------
+
+
+def test_idle_land_never_goes_negative_when_land_comes_free_late(tmp_path):
+    # ZA has 79 mu idle, less than one 80-mu plot: the land offered to entrants accumulates but
+    # is capped at the zone's idle land, and the class-A firm takes at most what is idle. When
+    # the D firm's 1.5 mu come free (closure at the first ranking, month 58), no entrant may take
+    # land the zone does not hold.
+    m = park_model(
+        tmp_path,
+        [zone("ZA", "D1", idle=79.0)],
+        [firm("FA", "ZA", land=100, level=3.0), firm("FD", "ZA", land=1.5, level=0.0)],
+        *DETERMINISTIC_PLANS,
+        "parks.land.enabled=true",
+        "parks.evaluation.first=2028-10",
+        "parks.dispositions.closure_score=30",
+        "parks.dispositions.closure_months=0",
+        months=60,
+    )
+    for _ in range(60):
+        m.run_for(1)
+        assert m.parks.idle.min() >= 0.0, m.month
+    assert fate(m, "FD") == "closed"
+    check_invariants(m)
+
+
+def test_a_firm_still_d_when_its_plan_ends_is_closed_at_that_ranking(tmp_path):
+    # FD1 (score 36, D) gets 12 months of support that does not work (success 0). Its plan ends
+    # in month 13, the month of the next ranking, which finds it D again: a closure plan then,
+    # not a year later.
+    m = park_model(
+        tmp_path,
+        [zone("ZA", "D1")],
+        [firm("FD1", "ZA", land=100, level=0.2, employees=10)],
+        *DETERMINISTIC_PLANS,
+        "parks.dispositions.support_success=0",
+        "parks.dispositions.closure_months=0",
+        months=13,
+    )
+    m.run_for(13)
+    plans = park_events(m, "plan")
+    assert list(zip(plans["month"], plans["plan"], strict=True)) == [
+        (1, "support"),
+        (13, "closure"),
+    ]
+    assert fate(m, "FD1") == "closed"
+
+
+def test_an_operator_that_is_a_group_headquarters_is_refused(tmp_path):
+    st = SOEModel(compose_config(*SOE, "parks=none", "months=1")).state
+    hq = st.ids[int(np.flatnonzero(st.parent[: st.n] < 0)[0])]
+    with pytest.raises(RosterError, match=r"zones\.csv: column operator_id names a group head"):
+        park_model(tmp_path, [zone("ZA", "D1", operator=hq)], [firm("F1", "ZA", land=10)])
+
+
+def test_operators_transform_in_the_first_month_of_a_run_begun_after_the_date():
+    result = run_simulation(compose_config("months=2", "start=2024-07", "policy=none"))
+    ev = result.events
+    transformed = ev[(ev["op"] == "transform") & (ev["rule"] == "parks")]
+    assert set(transformed["month"]) == {1} and len(transformed) >= 40
+
+
+def test_a_park_target_without_parks_is_refused():
+    with pytest.raises(ConfigError, match=r"policy\.milestones\.2024-06\.targets\.zones"):
+        compose_config("parks=none", "policy.milestones=[{date:'2024-06',targets:{zones:50}}]")
+
+
+def test_soe_owned_firms_do_not_acquire_private_firms(tmp_path):
+    # FD (D, private) has one B peer of its industry in its zone, owned by an SOE: no merger.
+    # Its output did not fall (no shocks, no trend), so it gets support instead.
+    e1 = soe_leaves()[0]
+    m = park_model(
+        tmp_path,
+        [zone("ZA", "D1")],
+        [
+            firm("FD", "ZA", land=100, level=0.2, employees=10),
+            firm("FS", "ZA", land=1000, employees=100, entity=e1),
+        ],
+        *DETERMINISTIC_PLANS,
+        months=1,
+    )
+    m.run_for(1)
+    assert park_events(m, "plan").set_index("firm_id").loc["FD", "plan"] == "support"

@@ -398,7 +398,7 @@ class EvaluationParams(Validated):
         unit="points",
         kind="lever",
         low=0.0,
-        meaning="Lowest score of class A (tuned: the chongqing_2023 roster starts with about 14% "
+        meaning="Lowest score of class A (tuned: the chongqing_2023 roster starts with about 15% "
         "in A, inside the 10-18% seen in practice)",
     )
     b_min: float = param(
@@ -483,7 +483,7 @@ class ParkDispositionParams(Validated):
         unit="points",
         kind="lever",
         low=0.0,
-        meaning="A D-class firm scoring below this is closed at once",
+        meaning="A D-class firm scoring below this gets a closure plan at its first D ranking",
     )
     closure_months: int = param(
         6, unit="months", kind="lever", low=0, high=60, meaning="Months a closure takes"
@@ -726,4 +726,4 @@ class ParksConfig(Validated):
                 "false unless parks.evaluation.enabled (plans follow the ranking)",
                 True,
             )
-        check_milestones(self.milestones)
+        check_milestones(self.milestones, "parks.milestones")

@@ -24,7 +24,10 @@ PARK_FLOWS: tuple[str, ...] = (
     "bodies_cut",
 )
 """``cost``: the park reform's spending (mn yuan: support, closures, relocation, abolished
-bodies); ``jobs_affected``: employees whose firm was closed or cut in a merger; ``land_freed``
+bodies; the operating companies' mergers and transformations are SOE actions, in the SOE
+event log); ``jobs_affected``: employees whose firm the reform closed, cut in a merger or
+pushed out under forced compliance (a firm leaving on its own, as under every plan, counts
+none); ``land_freed``
 and ``land_reused`` (mu): land that became idle and idle land taken up again; ``surcharges``
 (mn yuan): differentiated prices paid under forced compliance; ``bodies_cut``: management bodies
 abolished."""

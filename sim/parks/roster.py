@@ -205,6 +205,35 @@ def check_links(
             )
 
 
+def check_operators(
+    zones: pd.DataFrame,
+    operator_rows: np.ndarray,
+    parent: np.ndarray,
+    status: np.ndarray,
+    source: str = "<zones>",
+) -> None:
+    """Refuse operating companies that are group headquarters or not operating (shells,
+    dormant entities): merging a zone's operator into another's moves the operator's whole
+    subtree, so a headquarters would take its group with it. ``operator_rows``: the state row
+    of each zone's operator (-1: none); ``parent``/``status``: the SOE population's arrays."""
+    linked = operator_rows >= 0
+    rows = operator_rows[linked]
+    bad_hq = np.flatnonzero(linked)[parent[rows] < 0]
+    if bad_hq.size:
+        raise RosterError(
+            f"{source}: column operator_id names a group headquarters at "
+            f"{_rows(bad_hq, zones['operator_id'].iloc[bad_hq])}; a zone's operating company "
+            "must be a subsidiary"
+        )
+    bad = np.flatnonzero(linked)[status[rows] != 0]
+    if bad.size:
+        raise RosterError(
+            f"{source}: column operator_id names a shell or dormant entity at "
+            f"{_rows(bad, zones['operator_id'].iloc[bad])}; a zone's operating company must be "
+            "operating"
+        )
+
+
 def load_parks(
     zones_path: str | Path, firms_path: str | Path, entity_ids: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

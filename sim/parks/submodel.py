@@ -17,8 +17,8 @@ The stage (:meth:`Parks.step`, after the SOE policy stage) runs, in order:
    an absorbed zone's operating company is merged into the host's through the SOE model's
    :meth:`~sim.world.World.merge`, so it appears in the SOE event log;
 4. **operating companies** transformed into industrial-investment companies (``operators``);
-5. **evaluation** (亩均论英雄) and **plans** (一企一案) when due (:mod:`.scoring`);
-6. **plans** falling due resolve: closure, transfer, merger, support, compliance;
+5. **plans** falling due resolve: closure, transfer, merger, support, compliance;
+6. **evaluation** (亩均论英雄) and new **plans** (一企一案) when due (:mod:`.scoring`);
 7. **land**: idle land re-used by new firms (招大引强, more in better zones) and by the zone's
    top-ranked firms (资源要素优化配置);
 8. **record**: the month's ``zones.parquet`` row.
@@ -43,7 +43,7 @@ from sim.parks import consolidation
 from sim.parks.config import ParksConfig, ZonesConfig
 from sim.parks.industries import INDUSTRY_CODE, INDUSTRY_NAMES
 from sim.parks.log import TOTALS, ParkLog
-from sim.parks.roster import LEVELS
+from sim.parks.roster import LEVELS, check_operators
 from sim.parks.scoring import CLASSES, classify, score, zone_scores
 from sim.parks.synthetic import OUTPUT_PER_WORKER, WAN_PER_MN
 from sim.state import FATES
@@ -89,7 +89,7 @@ class FirmArrays:
     """Struct of arrays for firms in zones (rows never reused); money in 万元 a year."""
 
     INT = ("zone", "park", "entity", "born", "died", "plan_until", "plan_target", "d_count")
-    FLOAT = ("land", "output", "value_added", "tax", "growth", "score", "last_output", "plan_cost")
+    FLOAT = ("land", "output", "value_added", "tax", "growth", "score", "last_output")
 
     def __init__(self, n: int) -> None:
         self.n = 0
@@ -140,7 +140,6 @@ class FirmArrays:
     growth: np.ndarray
     score: np.ndarray
     last_output: np.ndarray
-    plan_cost: np.ndarray
     industry: np.ndarray
     employees: np.ndarray
     key: np.ndarray
@@ -205,6 +204,9 @@ class Parks:
             ids.get_indexer(pd.Index(zones["operator_id"])),
             -1,
         ).astype(np.int64)
+        source = zones_cfg.zones_path if zones_cfg.source == "roster" else "<generated zones>"
+        n0 = model.n_start
+        check_operators(zones, self.operator, st.parent[:n0], st.status[:n0], str(source))
         self.transformed: set[int] = set()
         """Rows of the operating companies transformed so far."""
         self.agents = [
@@ -242,6 +244,10 @@ class Parks:
         self._event_cursor = 0
         self._mergers: list[consolidation.Merger] = []
         self._planned = False
+        self._last_evaluation: int | None = None
+        """Month of the last evaluation (None before the first: growth is then over the year
+        before the start, from each firm's trend)."""
+        self._transformed_all = False
         self._one_led = False
         self._entry_carry = np.zeros(nz)
         self._entrants = 0
@@ -357,14 +363,22 @@ class Parks:
                 self._plan_consolidation(model)
             self._consolidate(model)
         o = self.cfg.operators
-        if o.transform and model.month == _month_index(self.start, o.date):
+        if (
+            o.transform
+            and not self._transformed_all
+            and model.month >= _month_index(self.start, o.date)
+        ):
+            self._transformed_all = True  # at the date, or in the first month of a later run
             self._transform(model)
+        # Plans falling due resolve before a ranking, so a firm whose plan ends this month can
+        # be given a new one (a firm ranked D again is closed at once, not a cycle later).
+        self._resolve_plans(model)
         e = self.cfg.evaluation
         if e.enabled:
             first = _month_index(self.start, e.first)
             if model.month >= first and (model.month - first) % e.every_months == 0:
                 self._evaluate(model)
-        self._resolve_plans(model)
+                self._resolve_plans(model)  # plans of no duration end the month they start
         self._land(model)
         self._record(model)
 
@@ -464,19 +478,15 @@ class Parks:
         f, live = self.f, self.live_firms()
         return np.bincount(f.zone[live], weights=f.land[live], minlength=len(self.zone_ids))
 
-    def _scores_now(self) -> np.ndarray:
-        """Every live firm's score on its figures now (growth since the last evaluation)."""
+    def _scores_now(self, month: int) -> np.ndarray:
+        """Every live firm's score on its figures now; growth is since the last evaluation (a
+        year before the first), annualised. A firm without output then scores no growth."""
         f, live = self.f, self.live_firms()
         out = np.zeros(f.n)
-        growth = (
-            np.divide(
-                f.output[live],
-                f.last_output[live],
-                out=np.zeros(live.size),
-                where=f.last_output[live] > 0,
-            )
-            - 1.0
-        )
+        ratio = np.divide(f.output[live], f.last_output[live], out=np.ones(live.size),
+                          where=f.last_output[live] > 0)  # fmt: skip
+        months = month - self._last_evaluation if self._last_evaluation is not None else 12
+        growth = ratio ** (12.0 / max(months, 1)) - 1.0
         out[live] = score(
             self.cfg.evaluation,
             f.land[live],
@@ -491,7 +501,7 @@ class Parks:
     def _plan_consolidation(self, model: SOEModel) -> None:
         zones = np.flatnonzero(self.zone_alive)
         f, live = self.f, self.live_firms()
-        scores = self._scores_now()
+        scores = self._scores_now(model.month)
         zs = zone_scores(f.zone[live], f.land[live], scores[live], len(self.zone_ids))
         firms = np.bincount(f.zone[live], minlength=len(self.zone_ids))
         land = self.zone_land() + self.idle
@@ -565,6 +575,8 @@ class Parks:
         f.zone[moved] = host
         self.idle[host] += self.idle[zone]
         self.idle[zone] = 0.0
+        self._entry_carry[host] += self._entry_carry[zone]
+        self._entry_carry[zone] = 0.0
         cut = int(self.bodies[zone])
         if self.bodies[host] > 1:  # 一套班子: one leadership for the enlarged zone
             cut += int(self.bodies[host]) - 1
@@ -614,14 +626,17 @@ class Parks:
             if not st.alive[row] or row in self.transformed:
                 continue  # a company running several zones is transformed once
             self.transformed.add(row)
+            # Handing its government functions back is a decoupling (政企分离): counted as one.
+            carried = st.gov_cost.item(row) > 0
             model.charge(
                 "transform",
                 row,
                 o.cost,
                 rule="parks",
                 reason=f"operator of {self.zone_ids[z]} turned into an "
-                "industrial-investment company; government functions back to the "
-                "management body",
+                "industrial-investment company"
+                + ("; government functions back to the management body" if carried else ""),
+                flows={"decoupled": 1.0} if carried else None,
             )
             st.gov_cost[row] = 0.0
             st.fixed_cost[row] *= 1.0 - o.fixed_cost_cut
@@ -632,13 +647,14 @@ class Parks:
         live = self.live_firms()
         if live.size == 0:
             return
-        scores = self._scores_now()
+        scores = self._scores_now(model.month)
         f.score[live] = scores[live]
         f.cls[live] = classify(e, scores[live])
         f.d_count[live] = np.where(f.cls[live] == 3, f.d_count[live] + 1, 0)
         grew = np.zeros(f.n, dtype=bool)  # output did not fall since the last evaluation
         grew[live] = f.output[live] >= f.last_output[live]
         f.last_output[live] = f.output[live]
+        self._last_evaluation = model.month
         self.evaluations += 1
         order = live[np.argsort(-scores[live], kind="stable")]
         self.showcase_firms = [f.ids[r] for r in order[: e.showcase].tolist()]
@@ -667,6 +683,14 @@ class Parks:
         todo = live[low & (f.plan[live] < 0)]
         idle_left = self.idle.copy()
         zone_alive = self.zone_alive
+        # The acquirer a merger would pick in each (zone, industry): its best-scoring A- or
+        # B-class firm not owned by an SOE (an SOE's acquisitions are the SOE reform's call).
+        able = live[(f.cls[live] <= 1) & (f.cls[live] >= 0) & (f.entity[live] < 0)]
+        able = able[np.lexsort((able, -f.score[able]))]  # best score first, then row
+        acquirer: dict[tuple[int, int], int] = {}
+        for r, z, i in zip(able.tolist(), f.zone[able].tolist(), f.industry[able].tolist(),
+                           strict=True):  # fmt: skip
+            acquirer.setdefault((z, i), r)
         for row in todo.tolist():
             zone, ind = int(f.zone[row]), int(f.industry[row])
             growing = bool(grew[row])
@@ -686,17 +710,10 @@ class Parks:
                 if dest >= 0:
                     plan, target = TRANSFER, dest
                     idle_left[dest] -= f.land[row]
-                else:
-                    peers = live[
-                        (f.zone[live] == zone)
-                        & (f.industry[live] == ind)
-                        & (f.cls[live] <= 1)
-                        & (f.plan[live] < 0)
-                    ]
-                    if peers.size:
-                        plan, target = MERGE, int(peers[np.argmax(f.score[peers])])
-                    elif growing:
-                        plan = SUPPORT
+                elif (zone, ind) in acquirer:
+                    plan, target = MERGE, acquirer[(zone, ind)]
+                elif growing:
+                    plan = SUPPORT
             self._start_plan(model, row, plan, target)
 
     def _start_plan(self, model: SOEModel, row: int, plan: int, target: int = -1) -> None:
@@ -764,6 +781,16 @@ class Parks:
                 )
             elif plan == TRANSFER:
                 land = float(f.land[row])
+                if int(f.zone[row]) == target:  # its zone was merged into the destination
+                    self._ev(
+                        model,
+                        "plan_done",
+                        row,
+                        rule="dispositions",
+                        plan=name,
+                        reason="合作转移: its zone became part of the destination",
+                    )
+                    continue
                 if (
                     u < d.transfer_failure
                     or not self.zone_alive[target]
@@ -919,15 +946,18 @@ class Parks:
             offer = rate * self.idle[z]
             share = 1.0
             if reform:
-                rel = per_mu[z] / mean if mean > 0 else 1.0
+                rel = per_mu[z] / mean if mean > 0 and land_z[z] > 0 else 1.0
                 share = min(1.0, lp.entry_share * rel**lp.attraction)
-            self._entry_carry[z] += offer * share
+            # Land offered to entrants accumulates until it makes a plot, never beyond the
+            # zone's idle land (nor beyond one plot while the zone has no room for one).
+            carry = self._entry_carry[z] + offer * share
+            self._entry_carry[z] = min(carry, max(self.idle[z], p.entrant_land_mu))
             while self._entry_carry[z] >= p.entrant_land_mu and self.idle[z] >= p.entrant_land_mu:
                 self._entry_carry[z] -= p.entrant_land_mu
                 self.idle[z] -= p.entrant_land_mu
                 entrants.append((z, p.entrant_land_mu))
                 reused_total += p.entrant_land_mu
-            rest = offer * (1.0 - share)
+            rest = min(offer * (1.0 - share), self.idle[z])
             if reform and rest > 0:
                 mine = top[f.zone[top] == z]
                 if mine.size:
@@ -994,7 +1024,13 @@ class Parks:
         f.born[rows] = model.month
         f.died[rows] = -1
         f.d_count[rows] = 0
-        f.key[rows] = rand.child_keys(self.zone_key[zones], model.month, np.arange(len(entrants)))
+        # Ordinal of each entrant among its zone's entrants this month: a zone's entrants get
+        # the same keys whatever entered other zones (pairing across plans).
+        order = np.argsort(zones, kind="stable")
+        first = np.searchsorted(zones[order], zones[order])
+        ordinal = np.empty(len(zones), dtype=np.int64)
+        ordinal[order] = np.arange(len(zones)) - first
+        f.key[rows] = rand.child_keys(self.zone_key[zones], model.month, ordinal)
         for i in range(len(entrants)):
             row = start + i
             self._ev(
@@ -1054,7 +1090,7 @@ class Parks:
         f = self.f
         live = self.live_firms()
         nz = len(self.zone_ids)
-        scores = self._scores_now()
+        scores = self._scores_now(model.month)
         land = np.bincount(f.zone[live], weights=f.land[live], minlength=nz)
         out = np.bincount(f.zone[live], weights=f.output[live], minlength=nz)
         va = np.bincount(f.zone[live], weights=f.value_added[live], minlength=nz)

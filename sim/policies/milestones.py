@@ -145,7 +145,7 @@ class SurgeParams(Validated):
     )
 
 
-def check_milestones(milestones: list[Milestone]) -> None:
+def check_milestones(milestones: list[Milestone], section: str = "policy.milestones") -> None:
     """One target per milestone date and target name: two milestones on the same date may not
     both set a target (one would be shown both met and missed)."""
     seen: dict[tuple[str, str], float] = {}
@@ -153,7 +153,7 @@ def check_milestones(milestones: list[Milestone]) -> None:
         for name, value in ms.targets.items():
             key = (ms.date, name)
             check(
-                "policy.milestones",
+                section,
                 f"{ms.date}.targets.{name}",
                 key not in seen,
                 f"set once per date (it is set twice: {seen.get(key)!r} and {value!r})",
