@@ -1093,7 +1093,7 @@ def test_default_config_runs_the_chongqing_park_plan():
     ]
     assert compose_config("parks=no_reform").parks.consolidation.enabled is False
     strict = compose_config("parks=strict_mujun").parks
-    assert strict.evaluation.classing == "quantile" and strict.dispositions.include_c
+    assert strict.evaluation.classing == "quantile" and strict.evaluation.every_months == 6
     assert strict.consolidation == cfg.parks.consolidation  # the consolidation as in 2024
 
 
