@@ -796,15 +796,7 @@ class Parks:
                     or not self.zone_alive[target]
                     or self.idle[target] < land
                 ):
-                    self._ev(
-                        model,
-                        "plan_failed",
-                        row,
-                        rule="dispositions",
-                        plan=name,
-                        reason="transfer fell through: forced to comply instead",
-                    )
-                    self._start_plan(model, row, COMPLIANCE)
+                    self._fell_through(model, row, name, "transfer")
                     continue
                 source = int(f.zone[row])
                 self.idle[source] += land
@@ -826,15 +818,7 @@ class Parks:
                 )
             elif plan == MERGE:
                 if u < d.merge_failure or not f.alive[target]:
-                    self._ev(
-                        model,
-                        "plan_failed",
-                        row,
-                        rule="dispositions",
-                        plan=name,
-                        reason="merger fell through: forced to comply instead",
-                    )
-                    self._start_plan(model, row, COMPLIANCE)
+                    self._fell_through(model, row, name, "merger")
                     continue
                 cut = round(d.merge_job_cut * int(f.employees[row]))
                 lift = 1.0 + d.merge_uplift
@@ -867,49 +851,28 @@ class Parks:
                     plan=name,
                     reason="帮扶提升: " + ("upgraded" if ok else "support did not work"),
                 )
-            else:  # COMPLIANCE
+            else:  # COMPLIANCE: upgrade, leave (a non-SOE firm) or pay and stay
                 paid = d.surcharge * float(f.land[row]) * d.compliance_months / 12.0
-                if u < d.compliance_improve:
+                upgraded = u < d.compliance_improve
+                leaves = not upgraded and f.entity[row] < 0
+                leaves = leaves and u < d.compliance_improve + d.compliance_exit
+                if upgraded:
                     self._uplift(row, d.support_uplift)
-                    self._ev(
-                        model,
-                        "plan_done",
-                        row,
-                        rule="dispositions",
-                        plan=name,
-                        surcharges=paid,
-                        reason="倒逼规范: upgraded under surcharged prices",
-                    )
-                elif f.entity[row] < 0 and u < d.compliance_improve + d.compliance_exit:
-                    jobs = float(f.employees[row])
-                    self._ev(
-                        model,
-                        "plan_done",
-                        row,
-                        rule="dispositions",
-                        plan=name,
-                        surcharges=paid,
-                        reason="倒逼规范: left rather than comply",
-                    )
-                    self._firm_leaves(
-                        model,
-                        row,
-                        "exited",
-                        rule="dispositions",
-                        plan=name,
-                        reason="left the zone under surcharged prices",
-                        jobs=jobs,
-                    )
-                else:
-                    self._ev(
-                        model,
-                        "plan_done",
-                        row,
-                        rule="dispositions",
-                        plan=name,
-                        surcharges=paid,
-                        reason="倒逼规范: paid the surcharges, unchanged",
-                    )
+                outcome = ("upgraded under surcharged prices" if upgraded
+                           else "left rather than comply" if leaves
+                           else "paid the surcharges, unchanged")  # fmt: skip
+                self._ev(model, "plan_done", row, rule="dispositions", plan=name,
+                         surcharges=paid, reason=f"倒逼规范: {outcome}")  # fmt: skip
+                if leaves:
+                    self._firm_leaves(model, row, "exited", rule="dispositions", plan=name,
+                                      reason="left the zone under surcharged prices",
+                                      jobs=float(f.employees[row]))  # fmt: skip
+
+    def _fell_through(self, model: SOEModel, row: int, plan: str, what: str) -> None:
+        """A transfer or merger that fell through: the firm is forced to comply instead."""
+        self._ev(model, "plan_failed", row, rule="dispositions", plan=plan,
+                 reason=f"{what} fell through: forced to comply instead")  # fmt: skip
+        self._start_plan(model, row, COMPLIANCE)
 
     def _uplift(self, row: int, share: float) -> None:
         f = self.f
