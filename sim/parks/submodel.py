@@ -294,7 +294,8 @@ class Parks:
             parent=st.parent[:n],
             revenue=st.revenue_base[:n] * 12.0,
         )
-        return validate_parks(zones, firms, ids, sources=("<generated zones>", "<generated firms>"))
+        # The generator links only to the population's own entities: no link check needed.
+        return validate_parks(zones, firms, sources=("<generated zones>", "<generated firms>"))
 
     # -- helpers ------------------------------------------------------------------------------
     def live_firms(self) -> np.ndarray:
