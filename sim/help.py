@@ -31,7 +31,9 @@ Examples:
   soe-sim population=roster population.path=my_roster.csv
   soe-sim -m 'seed=range(0,20)'             # 20 seeded runs (quote the parentheses in a shell)
   soe-sim -m policy=no_reform,chongqing_2024 replications=50 workers=0   # paired replications
+  soe-sim parks=strict_mujun                # another park plan (parks=none: SOEs only)
   soe-sim sweep=compare_plans               # a named sweep from configs/sweep/
+  soe-sim sweep=compare_parks               # the park plans, 20 paired replications each
   soe-sim-report multirun/DATE/TIME         # a sweep's charts and tables
 Money is in million yuan. Roster schema: README.md, "Roster files". Hydra's own flags:
 soe-sim --hydra-help.
