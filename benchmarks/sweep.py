@@ -6,7 +6,8 @@ Usage (from the project root)::
     uv run python benchmarks/sweep.py --runs 200 --per-job-runs 20     # a shorter check
 
 Each case is one ``/usr/bin/time -v soe-sim ...`` command (Chongqing roster, the
-``chongqing_2024`` reform, 36 months, a fresh sweep folder), so its wall time includes imports,
+``chongqing_2024`` reform without parks, as first measured; 36 months, a fresh sweep folder), so
+its wall time includes imports,
 the pre-check of every job, the pool start, the runs and writing the store; its peak is
 ``/usr/bin/time``'s "Maximum resident set size" (the largest single process) and, beside it, the
 largest proportional set size of the whole process tree (sampled every 0.2 s with psutil; shared
@@ -135,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                        key=lambda r: r["wall_s"])  # fmt: skip
         print(f"soe-sim --help: median {helps[2]['wall_s']} s, peak {helps[2]['peak_rss_mb']} MB")
         return 0
-    common = [f"months={args.months}", "policy=chongqing_2024", "population=chongqing_2023"]
+    common = [f"months={args.months}", "policy=chongqing_2024", "population=chongqing_2023",
+              "parks=none"]  # fmt: skip
     results = []
     with tempfile.TemporaryDirectory(prefix="soe-sim-bench-") as tmp:
         work = Path(tmp)
