@@ -1,4 +1,4 @@
-"""Generated parts of the README: the rule-family, parameter and indicator tables.
+"""Generated parts of the README and docs/ODD.md: the rule-family, parameter and indicator tables.
 
 Each is written between ``<!-- generated: NAME -->`` and ``<!-- end generated -->`` markers from
 the declarations (:mod:`sim.policies.registry`, :func:`sim.params.param`, :mod:`sim.outcomes`),
@@ -77,18 +77,28 @@ def render(text: str) -> str:
     return _BLOCK.sub(fill, text)
 
 
+DOCUMENTS: tuple[str, ...] = ("README.md", "docs/ODD.md")
+"""The files with generated blocks, relative to the project root."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Rewrite the README's generated blocks (``--check``: only report whether they are stale)."""
+    """Rewrite the generated blocks of :data:`DOCUMENTS` (``--check``: only report whether they
+    are stale)."""
     args = sys.argv[1:] if argv is None else argv
-    path = Path(__file__).resolve().parents[1] / "README.md"
-    text = path.read_text(encoding="utf-8")
-    new = render(text)
-    if "--check" in args:
-        if new != text:
-            print("README.md is stale: run `uv run python -m sim.docs`", file=sys.stderr)
-            return 1
-        return 0
-    path.write_text(new, encoding="utf-8")
+    root = Path(__file__).resolve().parents[1]
+    stale = []
+    for name in DOCUMENTS:
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        new = render(text)
+        if new == text:
+            continue
+        stale.append(name)
+        if "--check" not in args:
+            path.write_text(new, encoding="utf-8")
+    if "--check" in args and stale:
+        print(f"{', '.join(stale)} stale: run `uv run python -m sim.docs`", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.docs import render
+from sim.docs import DOCUMENTS, render
 from sim.policies.config import PolicyConfig
 from sim.policies.registry import FAMILIES, structural_families
 
@@ -109,9 +109,11 @@ def test_every_family_declares_kind_params_and_policy_text():
     assert list(PolicyConfig().order) == list(structural_families())
 
 
-def test_readme_generated_tables_are_current():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert render(text) == text, "README.md is stale: run `uv run python -m sim.docs`"
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_generated_tables_are_current(name):
+    text = (ROOT / name).read_text(encoding="utf-8")
+    assert "<!-- generated:" in text
+    assert render(text) == text, f"{name} is stale: run `uv run python -m sim.docs`"
 
 
 def test_the_config_schema_imports_neither_mesa_nor_hydra_nor_the_engine():
