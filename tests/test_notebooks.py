@@ -6,7 +6,6 @@ import ast
 import json
 from pathlib import Path
 
-import matplotlib
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
@@ -18,13 +17,33 @@ def code_cells(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, monkeypatch):
-    matplotlib.use("Agg")
+def test_notebook_runs_top_to_bottom_in_a_kernel(path, monkeypatch, tmp_path):
+    """Each notebook is executed as a notebook (nbclient, a fresh IPython kernel of this
+    environment), on small settings read from the environment, from the notebooks folder."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("SOE_SIM_SEEDS", "2")
     monkeypatch.setenv("SOE_SIM_MONTHS", "6")
-    namespace: dict[str, object] = {}
-    for source in code_cells(path):
-        exec(compile(source, str(path), "exec"), namespace)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("SOE_SIM_WORK", str(tmp_path))
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute()
+    errors = [
+        out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]  # fmt: skip
+    assert not errors
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_is_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
