@@ -158,7 +158,7 @@ def plot_classes(zones: pd.DataFrame, ax: Axes) -> Axes:
     ax.stackplot(dates, *shares, labels=[f"class {c}" for c in "ABCD"], colors=colours, alpha=0.8)
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of ranked firms")
-    ax.set_title("Per-mu classes (亩均 A-D)".replace("亩均 ", ""))
+    ax.set_title("Per-mu classes (A-D)")
     ax.legend(loc="lower left", fontsize="small", ncols=4)
     return ax
 

@@ -6,6 +6,8 @@ import ast
 import json
 from pathlib import Path
 
+import nbclient
+import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
@@ -20,8 +22,6 @@ def code_cells(path: Path) -> list[str]:
 def test_notebook_runs_top_to_bottom_in_a_kernel(path, monkeypatch, tmp_path):
     """Each notebook is executed as a notebook (nbclient, a fresh IPython kernel of this
     environment), on small settings read from the environment, from the notebooks folder."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("SOE_SIM_SEEDS", "2")
     monkeypatch.setenv("SOE_SIM_MONTHS", "6")
     monkeypatch.setenv("MPLBACKEND", "Agg")

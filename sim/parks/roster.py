@@ -163,7 +163,7 @@ def _validate(df: pd.DataFrame, columns: Sequence[Column], source: str) -> pd.Da
 def validate_parks(
     zones: pd.DataFrame,
     firms: pd.DataFrame,
-    entity_ids: Sequence[str] | None = None,
+    entity_ids: Sequence[str] | pd.Index | None = None,
     *,
     sources: tuple[str, str] = ("<zones>", "<firms>"),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -189,7 +189,7 @@ def validate_parks(
 def check_links(
     zones: pd.DataFrame,
     firms: pd.DataFrame,
-    entity_ids: Sequence[str],
+    entity_ids: Sequence[str] | pd.Index,
     sources: tuple[str, str] = ("<zones>", "<firms>"),
 ) -> None:
     """Refuse operator and owner links to entities that are not in the SOE population."""
@@ -239,7 +239,9 @@ def check_operators(
 
 
 def load_parks(
-    zones_path: str | Path, firms_path: str | Path, entity_ids: Sequence[str] | None = None
+    zones_path: str | Path,
+    firms_path: str | Path,
+    entity_ids: Sequence[str] | pd.Index | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read and validate a zone roster's two files (CSV or Parquet)."""
     from sim.population.roster import read_table

@@ -175,8 +175,9 @@ class Parks:
         self.cfg = cfg
         self.seed = model.config.seed
         self.start = model.config.start
-        zones, firms = self._roster(model, zones_cfg)
-        self.zones_start = zones
+        st = model.state
+        ids = pd.Index(list(st.ids))  # once: a million ids take about 0.3 s to list and hash
+        zones, firms = self._roster(model, zones_cfg, ids)
         nz = len(zones)
         self.zone_ids: list[str] = zones["zone_id"].tolist()
         self.zone_names: list[str] = zones["name"].tolist()
@@ -192,8 +193,6 @@ class Parks:
         self.zone_alive = np.ones(nz, dtype=bool)
         self.host = np.full(nz, -1, dtype=np.int64)
         self.zone_key = (ZONE_KEY_BASE + np.arange(nz)).astype(np.uint64)
-        st = model.state
-        ids = pd.Index(list(st.ids))
         self._merged_into: dict[str, str] = {}
         """Entity id -> the id of the entity it was merged into, from the SOE event log."""
         self._row_of: dict[str, int] = {}
@@ -251,21 +250,20 @@ class Parks:
         self._one_led = False
         self._entry_carry = np.zeros(nz)
         self._entrants = 0
-        self.evaluations = 0
         self.showcase_zones: list[str] = []
-        self.showcase_firms: list[str] = []
         self._rows: list[dict[str, float | int | str]] = []
         self.zones_table_start = self.zone_table(model, "start")
         self._record(model)
 
     # -- construction -------------------------------------------------------------------------
     @staticmethod
-    def _roster(model: SOEModel, cfg: ZonesConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _roster(
+        model: SOEModel, cfg: ZonesConfig, ids: pd.Index
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         from sim.parks.roster import check_links, load_parks, validate_parks
         from sim.population import BUILTIN_PREFIX, resolve_path
 
         st = model.state
-        ids = st.ids if isinstance(st.ids, list) else list(st.ids)
         if cfg.source == "roster":
             assert cfg.zones_path is not None and cfg.firms_path is not None
             zp, fp = resolve_path(cfg.zones_path), resolve_path(cfg.firms_path)
@@ -656,9 +654,7 @@ class Parks:
         grew[live] = f.output[live] >= f.last_output[live]
         f.last_output[live] = f.output[live]
         self._last_evaluation = model.month
-        self.evaluations += 1
         order = live[np.argsort(-scores[live], kind="stable")]
-        self.showcase_firms = [f.ids[r] for r in order[: e.showcase].tolist()]
         zs = zone_scores(f.zone[live], f.land[live], scores[live], len(self.zone_ids))
         alive = np.flatnonzero(self.zone_alive & ~np.isnan(zs))
         best = alive[np.argsort(-zs[alive], kind="stable")][: e.showcase]

@@ -12,6 +12,8 @@ urban-investment subsidiaries, one per zone while they last, then shared.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -34,7 +36,7 @@ def generate(
     cfg: ZonesConfig,
     rng: np.random.Generator,
     *,
-    entity_ids: list[str],
+    entity_ids: Sequence[str] | pd.Index,
     sector: np.ndarray,
     status: np.ndarray,
     parent: np.ndarray,
@@ -105,7 +107,8 @@ def generate(
     )
     growth = np.clip(rng.normal(cfg.growth_mean, cfg.growth_sd, n_all), -0.5, 1.0)
     employees = np.maximum(1, np.round(output_all / OUTPUT_PER_WORKER)).astype(np.int64)
-    owner = np.concatenate([f_soe, np.array([entity_ids[r] for r in manuf.tolist()], dtype=object)])
+    all_ids = np.asarray(entity_ids, dtype=object)
+    owner = np.concatenate([f_soe, all_ids[manuf]])
     firms = pd.DataFrame(
         {
             "firm_id": [f"F{i + 1:06d}" for i in range(n_all)],
@@ -129,7 +132,7 @@ def generate(
     )
     if operators.size:
         picked = rng.permutation(operators)
-        op_ids = [entity_ids[int(picked[i % picked.size])] for i in range(nz)]
+        op_ids = all_ids[picked[np.arange(nz) % picked.size]].tolist()
     else:
         op_ids = [""] * nz
     names = district_names or [f"D{d + 1:02d}" for d in range(nd)]
