@@ -32,9 +32,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import hydra
+import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -50,6 +51,7 @@ from sim.compose import compose_config, config_dir, to_sim_config
 from sim.config import SimConfig
 from sim.errors import SimInputError
 from sim.help import help_page
+from sim.labels import current, indicator_name, language, t
 from sim.outputs import (
     PARK_HEADLINE,
     RunFolder,
@@ -58,7 +60,7 @@ from sim.outputs import (
     summary_table,
 )
 from sim.population import BUILTIN_PREFIX
-from sim.runner import run_simulation
+from sim.runner import RunResult, run_simulation
 from sim.store import Store, slug
 from sim.sweep import (
     SWEEP_FILE,
@@ -156,32 +158,75 @@ def main(cfg: DictConfig) -> float | list[float] | None:
         _fail(out_dir, str(err))
     except OSError as err:
         _fail(out_dir, f"{err.strerror or err}" + (f": {err.filename}" if err.filename else ""))
-    table = summary_table(result.timeseries)
-    print(
-        f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
-        f"{config.months} months, {result.entities_ever} entities ever, "
-        f"{len(result.events)} events, "
-        f"{result.seconds:.2f} s"
-    )
-    print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
-    if result.zones is not None:
-        print(f"\nparks: plan '{config.parks.name}' (园区开发区改革)")
-        parks = summary_table(result.zones, PARK_HEADLINE)
-        print(parks.to_string(float_format=lambda v: f"{v:,.3f}"))
-    card = result.report_card
-    if not card.empty:
+    _print_summary(result)
+    print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
+    return None
+
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with Chinese headers and indicator names under ``output.lang=zh`` (English
+    keeps the identifiers, which are the column names of the output tables)."""
+    if current() != "zh":
+        return table
+    out = table.rename(columns=lambda c: t(str(c)) if "(" not in str(c) else _dated(str(c)))
+    if "indicator" in table.index.names:
+        out.index = [indicator_name(str(i)) for i in table.index]
+        out.index.name = t("indicator")
+    return out
+
+
+def _dated(header: str) -> str:
+    """``start (2023-12)`` in the current language."""
+    word, _, date = header.partition(" (")
+    return t(f"{word} ({{date}})").format(date=date.rstrip(")"))
+
+
+def _float(value: float) -> str:
+    return f"{value:,.3f}"
+
+
+def _print_summary(result: RunResult) -> None:
+    """The printed summary: headline indicators at the start and end, the parks table, the
+    report card; in ``output.lang``."""
+    config = result.config
+    with language(config.output.lang):
+        print(
+            f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
+            f"{config.months} months, {result.entities_ever} entities ever, "
+            f"{len(result.events)} events, "
+            f"{result.seconds:.2f} s"
+        )
+        print(_shown(summary_table(result.timeseries)).to_string(float_format=_float))
+        if result.zones is not None:
+            heading = t("parks: plan '{plan}'").format(plan=config.parks.name)
+            print(f"\n{heading}" + ("" if current() == "zh" else " (园区开发区改革)"))
+            print(_shown(summary_table(result.zones, PARK_HEADLINE)).to_string(float_format=_float))
+        card = result.report_card
+        if card.empty:
+            return
         due = card[card["status"].isin(["met", "missed"])]
+        if current() == "zh":
+            print("\n" + t("report card: {met} of {due} targets due in the run met").format(
+                met=int(due["met"].sum()), due=len(due)))  # fmt: skip
+            from sim.plots import display
+
+            sign = {"at_least": "≥", "at_most": "≤"}
+            rows: list[Any] = list(card.itertuples())
+            shown = pd.DataFrame({
+                t("milestone"): card["milestone"],
+                t("indicator"): [indicator_name(str(r.indicator)) for r in rows],
+                t("target"): [f"{sign[r.sense]} {display(r.indicator).format(r.target_value)}"
+                              for r in rows],
+                t("achieved"): [display(r.indicator).format(r.achieved) for r in rows],
+                t("status"): [t(str(r.status)) for r in rows],
+            })  # fmt: skip
+            print(shown.to_string(index=False))
+            return
         print(
             f"\nreport card (改革高分报表): {int(due['met'].sum())} of {len(due)} targets due "
             f"within the run met ({len(card) - len(due)} fall outside it)"
         )
-        print(
-            card.drop(columns=["indicator", "met"]).to_string(
-                index=False, float_format=lambda v: f"{v:,.3f}"
-            )
-        )
-    print(f"outputs: {out_dir} ({', '.join(p.name for p in paths)})")
-    return None
+        print(card.drop(columns=["indicator", "met"]).to_string(index=False, float_format=_float))
 
 
 def _check_roster(cfg: SimConfig) -> None:

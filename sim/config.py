@@ -9,6 +9,7 @@ unknown key or a wrong type is refused by OmegaConf before the run, and the rang
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
@@ -484,6 +485,24 @@ class OutputConfig(_Validated):
         kind="setting",
         meaning="In a sweep, also write a run folder (tables, charts) per run beside the store",
     )
+    lang: str = param(
+        "en",
+        unit="-",
+        kind="setting",
+        choices=("en", "zh"),
+        meaning="Language of the charts, their tables and the printed summary: en or zh (zh needs "
+        "the optional extra 'zh', which ships a Chinese font: uv run --extra zh soe-sim "
+        "output.lang=zh)",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.lang == "zh" and importlib.util.find_spec("mplfonts") is None:
+            raise ConfigError(
+                "config value output.lang=zh needs a Chinese font, which the optional extra 'zh' "
+                "installs: run `uv run --extra zh soe-sim output.lang=zh ...` (or "
+                "`uv sync --extra zh` once)"
+            )
 
 
 LAST_START_YEAR = 2100

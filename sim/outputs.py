@@ -196,30 +196,47 @@ def write_files(
     _write_parquet(card, folder / "report_card.parquet")
     card.to_csv(folder / "report_card.csv", index=False)
     if cfg.output.chart:
-        from sim.plots import headline_figure, report_card_figure
-
-        report_card_figure(
-            card, f"Report card: policy '{cfg.policy.name}', seed {cfg.seed}"
-        ).savefig(folder / "report_card.png", dpi=110)
-
-        fig = headline_figure(
-            ts,
-            f"soe-sim: seed {cfg.seed}, {ts['date'].iloc[0]} to "
-            f"{ts['date'].iloc[-1]}, policy '{cfg.policy.name}'",
-        )
-        fig.savefig(folder / "headline.png", dpi=110)
-        if result.zones is not None:
-            from sim.plots import parks_figure
-
-            parks_figure(
-                result.zones,
-                f"Park reform: plan '{cfg.parks.name}', seed {cfg.seed}, "
-                f"{ts['date'].iloc[0]} to {ts['date'].iloc[-1]}",
-                park_targets(result),
-            ).savefig(folder / "parks.png", dpi=110)
+        write_charts(result, folder)
     (folder / "summary.json").write_text(dump_json(summary(result, command)), encoding="utf-8")
     names = sorted(p.name for p in folder.iterdir() if p.name != "summary.json")
     return [*names, "summary.json"]
+
+
+def reform_start(result: RunResult) -> str | None:
+    """The month the SOE rules start acting (``policy.start``, else the run's first month), or
+    None when no rule family is on."""
+    policy = result.config.policy
+    if not policy.enabled_families():
+        return None
+    ts = result.timeseries
+    return policy.start or (str(ts["date"].iloc[1]) if len(ts) > 1 else None)
+
+
+def write_charts(result: RunResult, folder: Path) -> None:
+    """``headline.png``, ``report_card.png`` and (with parks) ``parks.png``, in
+    ``output.lang``."""
+    from sim.labels import plan_name, t
+    from sim.plots import headline_figure, language, parks_figure, report_card_figure
+
+    cfg, ts, card = result.config, result.timeseries, result.report_card
+    first, last = str(ts["date"].iloc[0]), str(ts["date"].iloc[-1])
+    with language(cfg.output.lang):
+        policy = plan_name(cfg.policy.name)
+        title = t("Report card: {policy}, seed {seed}").format(policy=policy, seed=cfg.seed)
+        report_card_figure(card, title).savefig(folder / "report_card.png", dpi=110)
+        title = t("{policy}: seed {seed}, {first} to {last}").format(
+            policy=policy, seed=cfg.seed, first=first, last=last
+        )
+        headline_figure(ts, title, card, reform_start(result)).savefig(
+            folder / "headline.png", dpi=110
+        )
+        if result.zones is not None:
+            title = t("Park reform: {plan}, seed {seed}, {first} to {last}").format(
+                plan=plan_name(cfg.parks.name), seed=cfg.seed, first=first, last=last
+            )
+            parks_figure(result.zones, title, park_targets(result)).savefig(
+                folder / "parks.png", dpi=110
+            )
 
 
 @contextlib.contextmanager

@@ -364,8 +364,12 @@ def tables(data: SweepData, settings: Settings) -> dict[str, pd.DataFrame]:
 
 
 def _replications(data: SweepData) -> str:
+    from sim.labels import current
+
     n = data.timeseries.groupby("scenario")["run_key"].nunique()
     if n.min() == n.max():
+        if current() == "zh":
+            return f"每个情景{int(n.min())}次重复模拟"
         return f"{int(n.min())} replications per scenario"
     each = ", ".join(f"{s} {int(k)}" for s, k in n.items())
     return f"{int(n.min())}-{int(n.max())} replications ({each})"
@@ -373,8 +377,10 @@ def _replications(data: SweepData) -> str:
 
 def figures(data: SweepData, settings: Settings,
             made: dict[str, pd.DataFrame]) -> dict[str, Figure]:  # fmt: skip
-    """Every chart of the report, by file name (without extension)."""
+    """Every chart of the report, by file name (without extension), in the current language
+    (:func:`sim.plots.language`)."""
     from sim import plots
+    from sim.labels import t
 
     colours = plots.scenario_colours(
         [settings.reference, *(s for s in data.scenarios if s != settings.reference)],
@@ -388,7 +394,9 @@ def figures(data: SweepData, settings: Settings,
             made["fan_bands"],
             settings.indicators,
             colours,
-            f"Scenarios over time, {first} to {last}: median, 50% and 90% bands over {reps}",
+            t(
+                "Scenarios over time, {first} to {last}: median, 50% and 90% bands over {reps}"
+            ).format(first=first, last=last, reps=reps),
             starts,
         )
     }
@@ -398,27 +406,41 @@ def figures(data: SweepData, settings: Settings,
             paired,
             colours,
             settings.reference,
-            f"Each plan minus {plots.scenario_label(settings.reference)}, paired by "
-            f"replication: mean difference and {LEVEL:.0%} t interval ({reps})",
+            t(
+                "Each plan minus {reference}, paired by replication: mean difference and {level} "
+                "interval ({reps})"
+            ).format(
+                reference=plots.scenario_label(settings.reference),
+                level=f"{LEVEL:.0%} t",
+                reps=reps,
+            ),
         )
     chances = made["target_chances"]
     if len(chances):
         out["target_chances"] = plots.target_chance_figure(
             chances,
             colours,
-            f"Chance of meeting each milestone target, with Wilson {LEVEL:.0%} interval ({reps})",
+            t(
+                "Chance of meeting each milestone target, with Wilson {level} interval ({reps})"
+            ).format(level=f"{LEVEL:.0%}", reps=reps),
         )
     out["trade_off"] = plots.trade_off_figure(
         made["trade_off"],
         colours,
-        f"Jobs affected against profit gained, {first} to {last}: one dot per replication",
+        t("Jobs affected against profit gained, {first} to {last}: one dot per replication").format(
+            first=first, last=last
+        ),
     )
     out["layers"] = plots.layer_figure(
-        made["layers"], colours, f"Entities per management layer, mean over {reps}"
+        made["layers"],
+        colours,
+        t("Entities per management layer, mean over {reps}").format(reps=reps),
     )
     if len(made["fates"]):
         out["fates"] = plots.fates_figure(
-            made["fates"], colours, f"Entities that left, by fate: mean per replication ({reps})"
+            made["fates"],
+            colours,
+            t("Entities that left, by fate: mean per replication ({reps})").format(reps=reps),
         )
     return out
 
@@ -603,17 +625,25 @@ def make_report(
     dates: Sequence[str] | None = None,
     indicators: Sequence[str] | None = None,
     out: Path | str | None = None,
+    lang: str = "en",
 ) -> Report:
     """Read the store, check the choices, and write the report into ``out`` (default:
-    ``<sweep folder>/report``). Raises :class:`ReportError` before writing anything."""
+    ``<sweep folder>/report``), its charts and table headers in ``lang`` (``en`` or ``zh``).
+    Raises :class:`ReportError` before writing anything."""
+    from sim.plots import FontMissingError, language
+
     chosen = list(dict.fromkeys(indicators or DEFAULT_INDICATORS))
     data = load(path, chosen)
     settings = settle(data, reference, dates, chosen)
     target = Path(out) if out is not None else data.folder / "report"
     _check_out(target)
     made = tables(data, settings)
-    charts = figures(data, settings, made)
-    files = write(target, made, charts, lambda names: markdown(data, settings, made, names))
+    try:
+        with language(lang):
+            charts = figures(data, settings, made)
+            files = write(target, made, charts, lambda names: markdown(data, settings, made, names))
+    except FontMissingError as err:
+        raise ReportError(str(err).replace("soe-sim output.lang=zh", f"{PROG} --lang zh")) from None
     return Report(target.resolve(), files, settings)
 
 
@@ -658,6 +688,13 @@ def parser() -> argparse.ArgumentParser:
         help=f"indicators of the fan charts and tables (default: {' '.join(DEFAULT_INDICATORS)})",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default: SWEEP_DIR/report)")
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the charts and table headers (zh needs the extra 'zh': "
+        f"uv run --extra zh {PROG} --lang zh ...)",
+    )
     return p
 
 
@@ -671,6 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             dates=args.dates,
             indicators=args.indicators,
             out=args.out,
+            lang=args.lang,
         )
     except ReportError as err:
         _fail(str(err))
