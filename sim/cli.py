@@ -185,6 +185,11 @@ def _float(value: float) -> str:
     return f"{value:,.3f}"
 
 
+def _print_notes(config: SimConfig) -> None:
+    for note in config.milestone_notes():
+        print(t("note: {note}").format(note=note))
+
+
 def _print_summary(result: RunResult) -> None:
     """The printed summary: headline indicators at the start and end, the parks table, the
     report card; in ``output.lang``."""
@@ -221,12 +226,14 @@ def _print_summary(result: RunResult) -> None:
                 t("status"): [t(str(r.status)) for r in rows],
             })  # fmt: skip
             print(shown.to_string(index=False))
+            _print_notes(config)
             return
         print(
             f"\nreport card (改革高分报表): {int(due['met'].sum())} of {len(due)} targets due "
             f"within the run met ({len(card) - len(due)} fall outside it)"
         )
         print(card.drop(columns=["indicator", "met"]).to_string(index=False, float_format=_float))
+        _print_notes(config)
 
 
 def _check_roster(cfg: SimConfig) -> None:

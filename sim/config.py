@@ -14,13 +14,14 @@ from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from sim.errors import ConfigError
+from sim.labels import t
 from sim.outcomes import objective
 from sim.params import Validated as _Validated
 from sim.params import check as _check
 from sim.params import check_month, param
 from sim.parks.config import ParksConfig, ZonesConfig
 from sim.policies.config import PolicyConfig
-from sim.policies.milestones import TARGETS, check_milestones
+from sim.policies.milestones import TARGETS, absolute_scale_targets, check_milestones
 
 SYNTHETIC_ONLY: frozenset[str] = frozenset({
     "n_entities", "n_groups", "entities_per_group", "max_depth", "min_depth", "deep_group_share",
@@ -505,6 +506,11 @@ class OutputConfig(_Validated):
             )
 
 
+CHONGQING_ROSTER = "builtin:chongqing_2023.csv"
+CHONGQING_ZONES = "builtin:chongqing_zones_2023.csv"
+"""The shipped Chongqing 2023 start (configs/population/chongqing_2023.yaml), for which the
+presets' absolute targets were written."""
+
 LAST_START_YEAR = 2100
 """Latest year a run may start in (with at most 1,200 months it ends by 2200)."""
 
@@ -591,13 +597,37 @@ class SimConfig(_Validated):
         for section, milestones in (("policy.milestones", self.policy.milestones),
                                     ("parks.milestones", self.parks.milestones)):  # fmt: skip
             for ms in milestones:
-                for name in ms.targets:
+                for name in ms.names():
                     _check(section, f"{ms.date}.targets.{name}",
                            self.parks.enabled or "parks" not in TARGETS[name].drivers,
                            "a target of the SOE reform when parks are off (parks=none): "
                            "choose a park plan (parks=chongqing_2024) or drop it",
                            name)  # fmt: skip
         check_milestones([*self.policy.milestones, *self.parks.milestones], "parks.milestones")
+
+    def milestone_notes(self) -> list[str]:
+        """What a planner should be told before reading the report card: milestones that set
+        absolute targets on indicators that scale with the population, scored against another
+        population than the Chongqing start they were written for (one line each, in the current
+        language, :mod:`sim.labels`)."""
+        notes = []
+        chongqing = self.population.source == "roster" and self.population.path == CHONGQING_ROSTER
+        zones = self.population.zones
+        chongqing_zones = zones.source == "roster" and zones.zones_path == CHONGQING_ZONES
+        plans = (("policy", self.policy.milestones, chongqing),
+                 ("parks", self.parks.milestones, chongqing_zones))  # fmt: skip
+        for label, milestones, own in plans:
+            fixed = absolute_scale_targets(milestones)
+            if fixed and not own:
+                notes.append(
+                    t(
+                        "{label} '{plan}' sets absolute targets that scale with the population "
+                        "({targets}), written for the Chongqing 2023 start, not this population: "
+                        "read them as Chongqing's figures, or give them as shares of this "
+                        "population's start ({label}.milestones[i].relative)"
+                    ).format(label=label, plan=getattr(self, label).name, targets="; ".join(fixed))
+                )
+        return notes
 
     @property
     def start_date(self) -> dt.date:

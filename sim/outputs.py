@@ -113,12 +113,14 @@ def summary_table(ts: pd.DataFrame, indicators: tuple[str, ...] = HEADLINE) -> p
 
 
 def park_targets(result: RunResult) -> dict[str, float]:
-    """The park milestones' zone and body targets (the tightest of each), for the chart."""
+    """The park milestones' zone and body targets (the tightest of each, relative ones
+    resolved), for the chart."""
+    card = result.report_card
     out: dict[str, float] = {}
-    for ms in result.config.parks.milestones:
-        for name in ("zones", "management_bodies"):
-            if name in ms.targets:
-                out[name] = min(out.get(name, float("inf")), ms.targets[name])
+    for name in ("zones", "management_bodies"):
+        values = card.loc[card["target"] == name, "target_value"]
+        if len(values):
+            out[name] = float(values.min())
     return out
 
 
@@ -137,6 +139,7 @@ def summary(result: RunResult, command: str | None = None) -> dict[str, object]:
             k: {"start": float(ts[k].iloc[0]), "end": float(ts[k].iloc[-1])} for k in HEADLINE
         },
         "policy": cfg.policy.name,
+        "notes": cfg.milestone_notes(),
         "report_card": {
             "targets": len(result.report_card),
             "due_in_run": int(result.report_card["status"].isin(["met", "missed"]).sum()),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.config import SimConfig
 from sim.model import SOEModel
-from sim.policies.milestones import report_card
+from sim.policies.milestones import report_card, resolve_milestones
 
 
 @dataclass
@@ -56,13 +56,17 @@ class RunResult:
         out = cfg.output
         parks = model.parks
         zones = parks.timeseries() if parks is not None else None
+        scored = ts if zones is None else ts.merge(zones.drop(columns="date"), on="month")
         return cls(
             config=cfg,
             timeseries=ts,
             events=model.events.to_frame(),
             report_card=report_card(
-                ts if zones is None else ts.merge(zones.drop(columns="date"), on="month"),
-                [*cfg.policy.milestones, *cfg.parks.milestones],
+                scored,
+                resolve_milestones(
+                    [*cfg.policy.milestones, *cfg.parks.milestones],
+                    {str(k): v for k, v in scored.iloc[0].items()},
+                ),
                 cfg.start,
             ),
             groups=model.group_timeseries() if out.groups else None,

@@ -1088,8 +1088,8 @@ def test_default_config_runs_the_chongqing_park_plan():
     assert (c.enabled, c.start, c.deadline) == (True, "2024-01", "2024-03")
     assert cfg.parks.evaluation.enabled and cfg.parks.dispositions.enabled
     assert cfg.parks.land.enabled and cfg.parks.operators.transform
-    assert [(m.date, m.targets) for m in cfg.parks.milestones] == [
-        ("2024-06", {"zones": 50, "management_bodies": 48})
+    assert [(m.date, m.relative) for m in cfg.parks.milestones] == [
+        ("2024-06", {"zones": 0.4717, "management_bodies": 0.4445})  # 50 of 106, 48 of 108
     ]
     assert compose_config("parks=no_reform").parks.consolidation.enabled is False
     strict = compose_config("parks=strict_mujun").parks

@@ -709,7 +709,10 @@ class ParksConfig(Validated):
     land: LandParams = field(default_factory=LandParams)
     operators: OperatorParams = field(default_factory=OperatorParams)
     milestones: list[Milestone] = param(
-        factory=list, kind="lever", meaning="Park targets due at month ends (see TARGETS)"
+        factory=list,
+        kind="lever",
+        meaning="Park targets due at month ends (see TARGETS; relative: zones, "
+        "management_bodies, idle_land_mu, tax_per_mu, value_added_per_mu as shares of month 0)",
     )
 
     def __post_init__(self) -> None:

@@ -140,7 +140,8 @@ class PolicyBase(Validated):
         kind="lever",
         meaning="Targets due at the end of given months (date YYYY-MM, targets by name: "
         "entities_cut, groups, loss_making_share, losses_cut, max_layer, assets_revitalised, "
-        "decoupled)",
+        "decoupled; relative: groups, assets_revitalised, decoupled as shares of their month-0 "
+        "base)",
     )
 
     def __post_init__(self) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from sim.policies import dispositions
 from sim.policies.base import Action, Budget, Context, Rule
 from sim.policies.config import PolicyConfig
-from sim.policies.milestones import Milestone, surge_intensity
+from sim.policies.milestones import Milestone, resolve_milestones, surge_intensity
 from sim.policies.registry import families
 from sim.policies.synergy import Synergies
 from sim.world import World
@@ -59,6 +59,8 @@ class Policy:
         self.rng = rng
         self.run_start = run_start
         self.first_month = Milestone(date=cfg.start or run_start).month_index(run_start)
+        self.milestones: list[Milestone] | None = None
+        """The milestones with relative targets resolved, from the first month on."""
         enabled = set(cfg.enabled_families())
         rules = {r.family: r(cfg.family(r.family), cfg) for r in families() if r.family in enabled}
         self.programmes = [rules[r.family] for r in families()
@@ -83,11 +85,13 @@ class Policy:
     def step(self, world: World) -> None:
         """Run this month's rules."""
         month = world.month
+        if self.milestones is None:  # the first month: relative targets from the month-0 record
+            self.milestones = resolve_milestones(self.cfg.milestones, world.latest_indicators())
         if not self.active or month < self.first_month:
             return
         self._complete_due(world)
         intensity = surge_intensity(
-            self.cfg.milestones, self.cfg.surge, self.run_start, month, world.latest_indicators(),
+            self.milestones, self.cfg.surge, self.run_start, month, world.latest_indicators(),
         )  # fmt: skip
         c = self.cfg.constraints
         budget = Budget(

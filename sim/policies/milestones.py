@@ -5,6 +5,14 @@ docs/sources.md). A milestone is a month (``YYYY-MM``: due at its end) with targ
 :data:`TARGETS`; each target is read off the run's monthly timeseries. When ``surge`` is on and a
 deadline is at most ``window_months`` away, every rule family that drives a target not yet met
 works at ``factor`` times its normal rate.
+
+A target is absolute (``targets``: ``groups: 48``) or relative (``relative``: ``groups: 0.9412``,
+at most 94.12% of the groups at month 0). Relative targets make a preset travel to another
+population: a share of its own start rather than another place's figure. Each target that can be
+relative names its ``base``, the indicator whose month-0 value the share multiplies (idle assets at
+the start for assets revitalised, entities carrying government functions for decoupling).
+:func:`resolve_milestones` turns relative targets into absolute ones once the start is known;
+thresholds of counts are whole numbers (rounded the way that leaves the target's meaning unchanged).
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ class Target:
 
     indicator: str
     drivers: tuple[str, ...]
+    base: str | None = None
+    """The indicator whose value at month 0 a relative target is a share of (None: the target
+    is a share or a level already and has no relative form)."""
 
     @property
     def sense(self) -> Literal["at_least", "at_most"]:
@@ -51,20 +62,31 @@ class Target:
             return False
         return achieved >= target if self.sense == "at_least" else achieved <= target
 
+    def threshold(self, share: float, start: Mapping[str, float | int | str]) -> float:
+        """The absolute target of a relative one: ``share`` of the base indicator at month 0; for
+        counts, the whole number that is met exactly when the share is (at most 38.3 groups is at
+        most 38)."""
+        assert self.base is not None
+        value = share * float(start[self.base])
+        if OUTCOMES[self.indicator].unit != "count":
+            return value
+        whole = np.floor(value + 1e-9) if self.sense == "at_most" else np.ceil(value - 1e-9)
+        return float(whole)
+
 
 TARGETS: dict[str, Target] = {
     "entities_cut": Target("operating_entities_cut_share", ("slimming", "loss_cutting", "quality")),
-    "groups": Target("groups", ("quality",)),
+    "groups": Target("groups", ("quality",), base="groups"),
     "loss_making_share": Target("loss_making_share", ("loss_cutting",)),
     "losses_cut": Target("losses_cut_share", ("loss_cutting",)),
     "max_layer": Target("max_layer", ("slimming",)),
-    "assets_revitalised": Target("assets_revitalised", ("efficiency",)),
-    "decoupled": Target("decoupled", ("decoupling",)),
-    "zones": Target("zones", ("parks",)),
-    "management_bodies": Target("management_bodies", ("parks",)),
-    "idle_land_mu": Target("idle_land_mu", ("parks",)),
-    "tax_per_mu": Target("tax_per_mu", ("parks",)),
-    "value_added_per_mu": Target("value_added_per_mu", ("parks",)),
+    "assets_revitalised": Target("assets_revitalised", ("efficiency",), base="idle_assets"),
+    "decoupled": Target("decoupled", ("decoupling",), base="gov_function_entities"),
+    "zones": Target("zones", ("parks",), base="zones"),
+    "management_bodies": Target("management_bodies", ("parks",), base="management_bodies"),
+    "idle_land_mu": Target("idle_land_mu", ("parks",), base="idle_land_mu"),
+    "tax_per_mu": Target("tax_per_mu", ("parks",), base="tax_per_mu"),
+    "value_added_per_mu": Target("value_added_per_mu", ("parks",), base="value_added_per_mu"),
 }
 """The targets a milestone may set."""
 
@@ -79,6 +101,14 @@ class Milestone(Validated):
     )
     targets: dict[str, float] = param(
         factory=dict, kind="lever", meaning="Target values by name (see TARGETS)"
+    )
+    relative: dict[str, float] = param(
+        factory=dict,
+        unit="share of month 0",
+        kind="lever",
+        meaning="Targets as a share of their base indicator at month 0 (groups: 0.75 = at most "
+        "75% of the groups at the start; assets_revitalised: 0.4 = 40% of the idle assets at the "
+        "start), so a preset fits any population",
     )
 
     def __post_init__(self) -> None:
@@ -107,6 +137,31 @@ class Milestone(Validated):
                     "a share in [0, 1]",
                     value,
                 )
+
+        for name, share in self.relative.items():
+            where = f"{self.date}.relative.{name}"
+            check(self._section, where, name in TARGETS, f"one of {sorted(TARGETS)}", name)
+            check(self._section, where, TARGETS[name].base is not None,
+                  "a target with a relative form (one of "
+                  f"{sorted(n for n, t in TARGETS.items() if t.base)})", name)  # fmt: skip
+            check(self._section, where, share == share and share >= 0, "a share >= 0", share)
+            check(self._section, where, name not in self.targets,
+                  f"set once (it is also an absolute target, {self.targets.get(name)!r})",
+                  share)  # fmt: skip
+
+    def names(self) -> list[str]:
+        """The targets this milestone sets, absolute and relative."""
+        return [*self.targets, *self.relative]
+
+    def resolve(self, start: Mapping[str, float | int | str]) -> Milestone:
+        """This milestone with its relative targets made absolute from the month-0 values
+        ``start``; a relative target whose base ``start`` does not hold is left out (the policy
+        engine sees the SOE indicators only, not the park submodel's)."""
+        targets = dict(self.targets)
+        for name, share in self.relative.items():
+            if TARGETS[name].base in start:
+                targets[name] = TARGETS[name].threshold(share, start)
+        return Milestone(date=self.date, targets=targets)
 
     def month_index(self, start: str) -> int:
         """Simulated month at whose end this milestone falls (1 = the start month)."""
@@ -150,7 +205,7 @@ def check_milestones(milestones: list[Milestone], section: str = "policy.milesto
     both set a target (one would be shown both met and missed)."""
     seen: dict[tuple[str, str], float] = {}
     for ms in milestones:
-        for name, value in ms.targets.items():
+        for name, value in [*ms.targets.items(), *ms.relative.items()]:
             key = (ms.date, name)
             check(
                 section,
@@ -160,6 +215,33 @@ def check_milestones(milestones: list[Milestone], section: str = "policy.milesto
                 value,
             )
             seen[key] = value
+
+
+def resolve_milestones(
+    milestones: list[Milestone], start: Mapping[str, float | int | str] | None
+) -> list[Milestone]:
+    """The milestones with every target absolute (:meth:`Milestone.resolve`); ``start`` holds
+    the indicators at month 0 (a timeseries row)."""
+    if not any(ms.relative for ms in milestones):
+        return milestones
+    if start is None:
+        raise ValueError("relative milestone targets need the month-0 indicators")
+    return [ms.resolve(start) for ms in milestones]
+
+
+def absolute_scale_targets(milestones: list[Milestone]) -> list[str]:
+    """Absolute targets on indicators that scale with the population (those with a relative
+    form): ``2024-03 groups <= 48``, one string each. On another population than the one they
+    were set for, they are another place's figures."""
+    out = []
+    for ms in milestones:
+        for name, value in ms.targets.items():
+            t = TARGETS[name]
+            if t.base is not None:
+                sign = ">=" if t.sense == "at_least" else "<="
+                unit = "" if t.unit == "count" else f" {t.unit}"
+                out.append(f"{ms.date} {name} {sign} {value:,.10g}{unit}")
+    return out
 
 
 def surge_intensity(
@@ -186,15 +268,20 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
     """改革高分报表: per milestone and target: the target, what was achieved, whether it was met.
 
     A milestone after the end of the run is listed with ``achieved`` NaN, ``met`` False and
-    ``status`` "after the run" (or "before the run"; otherwise "met" or "missed").
+    ``status`` "after the run" (or "before the run"; otherwise "met" or "missed"). Rows come
+    by date, then in the order of :data:`TARGETS` (however the config lists them). Relative
+    targets must be resolved first (:func:`resolve_milestones`).
     """
     import pandas as pd
 
     rows = []
     by_month = timeseries.set_index("month")
+    order = list(TARGETS)
     for ms in sorted(milestones, key=lambda m: m.date):
+        if ms.relative:
+            raise ValueError(f"milestone {ms.date} has relative targets: resolve them first")
         month = ms.month_index(start)
-        for name, value in ms.targets.items():
+        for name, value in sorted(ms.targets.items(), key=lambda kv: order.index(kv[0])):
             t = TARGETS[name]
             achieved = float("nan")
             if month >= 1 and month in by_month.index:  # month 0 is the start, not the run
