@@ -9,13 +9,16 @@ from pathlib import Path
 import nbclient
 import nbformat
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
 def code_cells(path: Path) -> list[str]:
+    """The code cells as Python (IPython syntax such as ``%matplotlib inline`` translated)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    python = TransformerManager().transform_cell
+    return [python("".join(c["source"])) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -24,6 +27,8 @@ def test_notebook_runs_top_to_bottom_in_a_kernel(path, monkeypatch, tmp_path):
     environment), on small settings read from the environment, from the notebooks folder."""
     monkeypatch.setenv("SOE_SIM_SEEDS", "2")
     monkeypatch.setenv("SOE_SIM_MONTHS", "6")
+    monkeypatch.setenv("SOE_SIM_TRAJECTORIES", "4")  # sensitivity.ipynb: Morris trajectories
+    monkeypatch.setenv("SOE_SIM_TRIALS", "8")  # sensitivity.ipynb: plans the search evaluates
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("SOE_SIM_WORK", str(tmp_path))
     nb = nbformat.read(path, as_version=4)
