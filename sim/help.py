@@ -35,6 +35,8 @@ Examples:
   soe-sim sweep=compare_plans               # a named sweep from configs/sweep/
   soe-sim sweep=compare_parks               # the park plans, 20 paired replications each
   soe-sim-report multirun/DATE/TIME         # a sweep's charts and tables
+  soe-sim output.lang=zh                    # Chinese charts and summary (uv run --extra zh ...)
+  soe-sim-dashboard                         # the dashboard on 127.0.0.1:8765 (--extra dashboard)
 Money is in million yuan. Roster schema: README.md, "Roster files". Hydra's own flags:
 soe-sim --hydra-help.
 """

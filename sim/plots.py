@@ -133,7 +133,7 @@ def display(indicator: str) -> Display:
         name = t(_COUNT_UNITS.get(indicator, "entities"))
         return Display(1.0, name, name, integer=True)
     if unit == "layer":
-        return Display(1.0, t("layer"), t("layer"), integer=indicator == "max_layer")
+        return Display(1.0, t("layers"), t("layers"), integer=indicator == "max_layer")
     if unit.startswith("万元"):  # 亩均 figures
         shown = unit.replace("/mu/yr", "/亩/年") if zh else unit.replace("万元", "10k yuan")
         return Display(1.0, shown, shown)

@@ -112,6 +112,21 @@ def test_help_gives_meaning_unit_and_range_of_every_key(tmp_path):
     assert "-m 'seed=range(0,20)'" in out  # pastes into a shell as it stands
 
 
+def test_every_help_example_pastes_into_bash_as_printed():
+    import shlex
+    import subprocess
+
+    from sim.help import HELP_FOOTER
+
+    examples = [line.strip() for line in HELP_FOOTER.splitlines() if line.startswith("  soe-sim")]
+    assert len(examples) >= 10
+    for line in examples:
+        check = subprocess.run(["bash", "-n", "-c", line], capture_output=True, text=True)
+        assert check.returncode == 0, (line, check.stderr)
+        words = shlex.split(line, comments=True)  # what bash passes: no stray parentheses
+        assert words[0] in ("soe-sim", "soe-sim-report", "soe-sim-dashboard"), line
+
+
 def test_summary_records_a_command_that_reproduces_the_run(tmp_path):
     import shlex
 
