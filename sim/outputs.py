@@ -168,8 +168,40 @@ def summary(result: RunResult, command: str | None = None) -> dict[str, object]:
     }
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False)
+PARQUET_BATCH_ROWS = 131_072
+"""Rows converted to Arrow and written at a time (one row group each): a million-entity table
+is never held twice in memory, once as pandas and once as Arrow."""
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, batch_rows: int = PARQUET_BATCH_ROWS) -> None:
+    """``frame`` as a Parquet file, streamed in row groups of ``batch_rows``: the Arrow copy
+    alive at any time is one batch, not the table. Text columns (pandas ``object``) are written
+    as Arrow strings, every batch with the schema of the whole frame, so a batch whose text
+    cells are all missing still writes strings. Reads back equal to ``frame`` (index dropped)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if len(frame) <= batch_rows:
+        frame.to_parquet(path, index=False)
+        return
+    first = pa.Table.from_pandas(frame.iloc[:batch_rows], preserve_index=False)
+    fields = [
+        pa.field(f.name, pa.string()) if frame[f.name].dtype == object else f
+        for f in first.schema
+    ]  # fmt: skip
+    schema = pa.schema(fields, metadata=first.schema.metadata)
+    with pq.ParquetWriter(path, schema) as writer:
+        writer.write_table(first.cast(schema))
+        del first
+        for start in range(batch_rows, len(frame), batch_rows):
+            batch = frame.iloc[start : start + batch_rows]
+            writer.write_table(pa.Table.from_pandas(batch, schema=schema, preserve_index=False))
+
+
+def _write_tables(tables: dict[str, pd.DataFrame | None], folder: Path) -> None:
+    for name, table in tables.items():
+        if table is not None:
+            write_parquet(table, folder / f"{name}.parquet")
 
 
 def write_files(
@@ -181,9 +213,8 @@ def write_files(
     if config_yaml is not None:
         (folder / "config.yaml").write_text(config_yaml, encoding="utf-8")
     (folder / "config.json").write_text(dump_json(dataclasses.asdict(cfg)), encoding="utf-8")
-    ts = result.timeseries
-    _write_parquet(ts, folder / "timeseries.parquet")
     tables = {
+        "timeseries": result.timeseries,
         "groups": result.groups,
         "entities_start": result.entities_start,
         "entities_end": result.entities_end,
@@ -191,15 +222,18 @@ def write_files(
         "zones": result.zones,
         "park_events": result.park_events,
         "zone_table": result.zone_table,
+        "report_card": result.report_card,
     }
-    for name, table in tables.items():
-        if table is not None:
-            _write_parquet(table, folder / f"{name}.parquet")
-    card = result.report_card
-    _write_parquet(card, folder / "report_card.parquet")
-    card.to_csv(folder / "report_card.csv", index=False)
-    if cfg.output.chart:
-        write_charts(result, folder)
+    result.report_card.to_csv(folder / "report_card.csv", index=False)
+    if not cfg.output.chart:
+        _write_tables(tables, folder)
+    else:  # the tables in a thread (Arrow and Parquet release the GIL) while the charts draw
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="soe-sim-parquet") as pool:
+            written = pool.submit(_write_tables, tables, folder)
+            write_charts(result, folder)
+            written.result()
     (folder / "summary.json").write_text(dump_json(summary(result, command)), encoding="utf-8")
     names = sorted(p.name for p in folder.iterdir() if p.name != "summary.json")
     return [*names, "summary.json"]
