@@ -1,6 +1,7 @@
 """Sectors (行业) of SOE business and their economic parameters.
 
-Identifiers are the lowercase names a roster's ``sector`` column must use. The numbers are
+Identifiers are the lowercase names a roster's ``sector`` column uses; it may use the Chinese names
+in :data:`SECTOR_ALIASES` instead (城投, 制造业, 服务业, ...). The numbers are
 plausible values for Chinese local SOEs where the sources are silent (docs/sources.md lists the
 figures they do not give); each is documented with its unit and meaning and is a free parameter.
 """
@@ -187,6 +188,87 @@ SECTOR_SHORT_ZH: tuple[str, ...] = tuple(s.label_zh.split("/")[0].split("(")[0] 
 SECTOR_NAMES: tuple[str, ...] = tuple(s.name for s in SECTORS)
 SECTOR_CODE: dict[str, int] = {name: code for code, name in enumerate(SECTOR_NAMES)}
 N_SECTORS = len(SECTORS)
+
+SECTOR_ALIASES: dict[str, str] = {
+    # urban_investment
+    "城投/基础设施": "urban_investment",
+    "城投": "urban_investment",
+    "基础设施": "urban_investment",
+    "城市建设投资": "urban_investment",
+    "城投公司": "urban_investment",
+    # transport
+    "交通运输": "transport",
+    "交通": "transport",
+    "运输": "transport",
+    "交通运输业": "transport",
+    # energy
+    "能源": "energy",
+    "能源业": "energy",
+    "煤炭": "energy",
+    # utilities
+    "水务/公用事业": "utilities",
+    "水务": "utilities",
+    "公用事业": "utilities",
+    # construction
+    "建筑": "construction",
+    "建筑业": "construction",
+    "建工": "construction",
+    # manufacturing
+    "制造业(33618集群)": "manufacturing",
+    "制造业（33618集群）": "manufacturing",
+    "制造业": "manufacturing",
+    "制造": "manufacturing",
+    # finance
+    "金融": "finance",
+    "金融业": "finance",
+    "金融服务": "finance",
+    # agriculture
+    "农业": "agriculture",
+    "农林牧渔": "agriculture",
+    "农林牧渔业": "agriculture",
+    "农垦": "agriculture",
+    # commerce
+    "商贸流通": "commerce",
+    "商贸": "commerce",
+    "流通": "commerce",
+    "商业": "commerce",
+    "贸易": "commerce",
+    "批发零售": "commerce",
+    "批发和零售业": "commerce",
+    # real_estate
+    "房地产": "real_estate",
+    "房地产业": "real_estate",
+    "地产": "real_estate",
+    # services
+    "综合服务": "services",
+    "服务业": "services",
+    "服务": "services",
+    "文旅": "services",
+    "文化旅游": "services",
+    "旅游": "services",
+}
+"""Chinese names a roster's ``sector`` column may use instead of an identifier, each naming one
+sector: every sector's ``label_zh``, the parts of a label joined by "/" and a label without its
+note in parentheses (also with full-width parentheses), and common synonyms. Names that could mean
+more than one sector are left out: 电力 (energy or utilities), 物流 (transport or commerce), 物业
+(services or real estate), 基建 (urban investment or construction), 工业. The loader matches a
+cell after stripping surrounding whitespace and lowercasing it."""
+
+
+def _check_aliases() -> None:
+    """Every alias names a sector and is no identifier; every label and part of one is an alias."""
+    for alias, name in SECTOR_ALIASES.items():
+        if name not in SECTOR_CODE:
+            raise ValueError(f"sector alias {alias!r} names unknown sector {name!r}")
+        if alias != alias.strip().lower() or alias in SECTOR_CODE:
+            raise ValueError(f"sector alias {alias!r} must be stripped, lowercase, no identifier")
+    for s in SECTORS:
+        for label in (s.label_zh, *s.label_zh.split("/"), s.label_zh.split("(")[0]):
+            if SECTOR_ALIASES.get(label) != s.name:
+                raise ValueError(f"sector label {label!r} must be an alias of {s.name!r}")
+
+
+_check_aliases()
 
 
 def sector_array(attr: str) -> np.ndarray:

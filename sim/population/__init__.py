@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # not imported at run time: the roster loader needs no configuration
+    import numpy as np
+    import pandas as pd
 
-from sim.config import PopulationConfig
+    from sim.config import PopulationConfig
 
 BUILTIN_PREFIX = "builtin:"
 

@@ -65,7 +65,15 @@ COLUMNS: tuple[Column, ...] = (
         "id of the direct parent (majority owner); empty for a group headquarters (集团)",
     ),
     Column("name", "text", True, "-", "registered name; UTF-8, Chinese allowed"),
-    Column("sector", "sector", True, "-", "business sector, one of sim.sectors.SECTOR_NAMES"),
+    Column(
+        "sector",
+        "sector",
+        True,
+        "-",
+        "business sector: an identifier in sim.sectors.SECTOR_NAMES (urban_investment, ...) or a "
+        "Chinese name in sim.sectors.SECTOR_ALIASES (城投, 制造业, 服务业, ...); case and "
+        "surrounding whitespace are ignored",
+    ),
     Column(
         "assets",
         "money",
