@@ -57,6 +57,7 @@ class Snapshot:
     """Calendar month of the snapshot: the months the year-to-date figures cover."""
     _cols: dict[str, np.ndarray] = field(default_factory=dict)
     _totals: dict[str, float] = field(default_factory=dict)
+    _counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def take(
@@ -78,17 +79,65 @@ class Snapshot:
         return self._cols[name]
 
     @property
+    def operating_mask(self) -> np.ndarray:
+        """Per row: a live operating entity (cached; do not modify it). The indicators on
+        operating entities count and select with it over all rows rather than gathering
+        columns at :attr:`operating` (same rows, in the same order)."""
+        if "operating_mask" not in self._cols:
+            self._cols["operating_mask"] = self.state.alive & (self.state.status == 0)
+        return self._cols["operating_mask"]
+
+    @property
     def operating(self) -> np.ndarray:
         """Rows of live operating entities (not shells or dormant): the reported population."""
         if "operating" not in self._cols:
-            self._cols["operating"] = self.live[self.col("status") == 0]
+            self._cols["operating"] = np.flatnonzero(self.operating_mask)
         return self._cols["operating"]
+
+    def count(self, name: str, mask: Callable[[EntityState], np.ndarray]) -> int:
+        """Rows where ``mask(state)`` holds (cached under ``name``)."""
+        if name not in self._counts:
+            self._counts[name] = int(np.count_nonzero(mask(self.state)))
+        return self._counts[name]
+
+    @property
+    def n_operating(self) -> int:
+        """Live operating entities."""
+        return self.count("operating", lambda _: self.operating_mask)
+
+    @property
+    def headquarters(self) -> np.ndarray:
+        """Rows of live group headquarters, ascending (cached)."""
+        if "headquarters" not in self._cols:
+            st = self.state
+            self._cols["headquarters"] = np.flatnonzero(st.alive & (st.parent < 0))
+        return self._cols["headquarters"]
+
+    @property
+    def layer_counts(self) -> np.ndarray:
+        """Live entities by management layer (index = layer; cached). From the per-group
+        layer counts of :func:`group_sums` when those were computed (the same integers),
+        else one count over the live rows."""
+        if "layer_counts" not in self._cols:
+            present = self._cols.get("present")
+            if present is not None:
+                counts = present.sum(axis=0)
+                counts[0] = 0  # dead rows
+                counts = np.trim_zeros(counts, "b")
+            else:
+                counts = np.bincount(self.col("layer"))
+            self._cols["layer_counts"] = counts
+        return self._cols["layer_counts"]
 
     def total(self, name: str) -> float:
         """Sum over live entities of an additive column (cached)."""
         if name not in self._totals:
             assert name in ADDITIVE, f"{name} is not zero on dead rows; sum s.col({name!r})"
-            self._totals[name] = float(getattr(self.state, name).sum())
+            values = getattr(self.state, name)
+            if values.dtype == np.bool_:  # a count: exact either way, counting is faster
+                self._totals[name] = float(np.count_nonzero(values))
+            else:
+                self._totals[name] = float(values.sum())
         return self._totals[name]
 
 
@@ -99,44 +148,60 @@ def entities(s: Snapshot) -> float:
 
 def operating_entities(s: Snapshot) -> float:
     """Operating legal entities, what Chongqing reports (2,260 at end-2023), count."""
-    return float(s.operating.size)
+    return float(s.n_operating)
 
 
 def groups(s: Snapshot) -> float:
     """Groups (集团), i.e. live entities with no parent, count."""
-    return float((s.col("parent") < 0).sum())
+    return float(s.headquarters.size)
 
 
 def max_layer(s: Snapshot) -> float:
     """Deepest management layer of any entity (1 = group HQ)."""
-    return float(s.col("layer").max()) if s.live.size else 0.0
+    return float(s.layer_counts.size - 1) if s.live.size else 0.0
 
 
 def mean_layer(s: Snapshot) -> float:
     """Mean management layer over entities."""
-    return float(s.col("layer").mean()) if s.live.size else 0.0
+    if not s.live.size:
+        return 0.0
+    counts = s.layer_counts
+    # The sum of the layers is an integer, exact in float64 however it is added up: this is
+    # the mean numpy takes over the live layers.
+    return float(np.float64(counts @ np.arange(counts.size)) / np.float64(s.live.size))
+
+
+def _losing(s: Snapshot) -> np.ndarray:
+    """Per row: a live operating entity with negative profit year to date (cached)."""
+    if "losing" not in s._cols:
+        s._cols["losing"] = s.operating_mask & (s.state.profit_ytd < 0)
+    return s._cols["losing"]
 
 
 def loss_making_share(s: Snapshot) -> float:
     """亏损面 as reported: share of operating entities whose profit year to date, one-off results
     included, is negative (share; month 0: the start year)."""
-    n = s.operating.size
-    return float((s.state.profit_ytd[s.operating] < 0).sum() / n) if n else 0.0
+    n = s.n_operating
+    return float(s.count("losing", lambda _: _losing(s)) / n) if n else 0.0
 
 
 def operating_loss_share(s: Snapshot) -> float:
     """经营性亏损面: share of operating entities whose profit year to date *without* one-off
     results (disposal gains and losses, restructuring costs) is negative (share)."""
-    n = s.operating.size
-    st, rows = s.state, s.operating
-    return float(((st.profit_ytd[rows] - st.one_off_ytd[rows]) < 0).sum() / n) if n else 0.0
+    n = s.n_operating
+    losing = s.count(
+        "operating_losing",
+        lambda st: s.operating_mask & ((st.profit_ytd - st.one_off_ytd) < 0),
+    )
+    return float(losing / n) if n else 0.0
 
 
 def loss_makers_losses(s: Snapshot) -> float:
     """亏损额: losses of loss-making operating entities, year to date (mn yuan, positive)."""
     if "losses" not in s._totals:
-        ytd = s.state.profit_ytd[s.operating]
-        s._totals["losses"] = float(-ytd[ytd < 0].sum())
+        # The operating rows' negative values in row order, the array summed before (it was
+        # gathered at s.operating, then selected), so the sum is the same to the bit.
+        s._totals["losses"] = float(-s.state.profit_ytd[_losing(s)].sum())
     return s._totals["losses"]
 
 
@@ -217,7 +282,7 @@ def zombies(s: Snapshot) -> float:
 
 def zombie_share(s: Snapshot) -> float:
     """Zombies as a share of operating entities."""
-    n = s.operating.size
+    n = s.n_operating
     return zombies(s) / n if n else 0.0
 
 
@@ -233,7 +298,7 @@ def support(s: Snapshot) -> float:
 
 def gov_function_entities(s: Snapshot) -> float:
     """Entities still carrying government functions (政企不分), count."""
-    return float((s.col("gov_cost") > 0).sum())
+    return float(s.count("gov_function", lambda st: st.alive & (st.gov_cost > 0)))
 
 
 PORTFOLIO_METRICS: tuple[Callable[[Snapshot], float], ...] = (
@@ -271,8 +336,11 @@ def portfolio_row(s: Snapshot) -> dict[str, float]:
     cumulative flows (see :class:`sim.state.Ledger` for their definitions and units)."""
     row = {f.__name__: f(s) for f in PORTFOLIO_METRICS}
     row.update({f.name: getattr(s.ledger, f.name) for f in fields(s.ledger)})  # asdict, shallow
-    layers = np.minimum(s.col("layer"), MAX_REPORTED_LAYER)
-    counts = np.bincount(layers, minlength=MAX_REPORTED_LAYER + 1)
+    counts = np.zeros(MAX_REPORTED_LAYER + 1, dtype=np.int64)
+    by_layer = s.layer_counts
+    shallow = min(by_layer.size, MAX_REPORTED_LAYER)
+    counts[:shallow] = by_layer[:shallow]
+    counts[MAX_REPORTED_LAYER] += by_layer[MAX_REPORTED_LAYER:].sum()  # deeper ones count here
     for k in range(1, MAX_REPORTED_LAYER + 1):
         row[f"layer_{k}"] = float(counts[k])
     return row
@@ -284,29 +352,46 @@ def group_sums(s: Snapshot) -> dict[str, np.ndarray]:
 
     Sums run over all rows with additive columns (zero on rows that left), each row counted in
     its group's position; rows of groups that no longer exist go to a dump bucket.
+
+    The counts come from two integer tallies over (group, layer) and (group, flags), where
+    one weighted ``bincount`` per count ran before (entities, layer sum, operating,
+    loss-makers, zombies): they are sums of ones and layers, exact either way, so the
+    integers are the same. The money sums keep one weighted ``bincount`` each, which adds a
+    group's rows in row order as before.
     """
     st = s.state
-    hq = np.flatnonzero(st.alive & (st.parent < 0))
+    hq = s.headquarters
     g = hq.size
     position = np.full(st.n, g, dtype=np.int64)
     position[hq] = np.arange(g)
-    grp = position[st.group]
+    grp = np.take(position, st.group)  # = position[st.group]; take gathers faster
 
     def total(values: np.ndarray) -> np.ndarray:
         return np.bincount(grp, weights=values, minlength=g + 1)[:g]
 
     layer = np.where(st.alive, st.layer, 0)
-    running = st.alive & (st.status == 0)
     depth = int(layer.max()) + 1
-    present = np.bincount(grp * depth + layer, minlength=(g + 1) * depth).reshape(g + 1, depth)
+    code = grp * depth
+    code += layer
+    present = np.bincount(code, minlength=(g + 1) * depth).reshape(g + 1, depth)
+    s._cols["present"] = present
+    running = s.operating_mask
+    losing = running & (st.profit_ytd < 0)
+    flags = running.view(np.uint8) | (losing.view(np.uint8) << 1)
+    flags |= st.zombie.view(np.uint8) << 2
+    np.multiply(grp, 8, out=code)
+    code += flags
+    tally = np.bincount(code, minlength=(g + 1) * 8).reshape(g + 1, 8)[:g]
+    del code, flags
+    per_layer = present[:g]
     return {
         "group_row": hq.astype(np.int32),
-        "entities": total(st.alive).astype(np.int32),
+        "entities": per_layer[:, 1:].sum(axis=1).astype(np.int32),
         "max_layer": (depth - 1 - np.argmax(present[:g, :0:-1] > 0, axis=1)).astype(np.int16),
-        "layer_sum": total(layer).astype(np.int32),
-        "operating": total(running).astype(np.int32),
-        "loss_makers": total(running & (st.profit_ytd < 0)).astype(np.int32),
-        "zombies": total(st.zombie).astype(np.int32),
+        "layer_sum": (per_layer @ np.arange(depth)).astype(np.int32),
+        "operating": tally[:, 1::2].sum(axis=1).astype(np.int32),
+        "loss_makers": tally[:, 3::4].sum(axis=1).astype(np.int32),
+        "zombies": tally[:, 4:].sum(axis=1).astype(np.int32),
         "loss_makers_losses": -total(np.where(running, np.minimum(st.profit_ytd, 0.0), 0.0)),
         "revenue": total(st.revenue),
         "profit": total(st.profit),

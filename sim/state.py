@@ -82,6 +82,11 @@ class TextColumn:
         """Append one string."""
         self._extra.append(value)
 
+    def append_many(self, values: list[str]) -> None:
+        """Append strings as :meth:`append` would one by one (to the additions, unlike
+        :meth:`extend`, which would copy the whole Arrow bulk)."""
+        self._extra.extend(values)
+
     def __len__(self) -> int:
         return len(self._base) + len(self._extra)
 
