@@ -38,6 +38,7 @@ from sim.accounts import neutral_profit
 from sim.params import param
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
+from sim.policies.ranking import flags, max_per_cell, numbering, ranked
 from sim.sectors import N_SECTORS
 
 if TYPE_CHECKING:
@@ -150,20 +151,23 @@ class LossCutting(Rule):
         candidates = np.flatnonzero(st.alive & (st.parent >= 0) & (st.status == 0) & (ttm < 0))
         if candidates.size == 0:
             return
-        cyclical = ~st.zombie[candidates] & (
-            neutral_profit(st, world.economy_params)[candidates] > 0
-        )
-        candidates = candidates[~cyclical]
-        order = np.lexsort((ttm[candidates], -st.layer[candidates]))
-        absorbers = healthy_absorbers(world, ttm)
-        # Each absorber's profit not yet committed this month to covering absorbed losses.
-        cover = {into: float(ttm[into]) for into in absorbers.values()}
-        limit = quota(p.per_month, ctx.intensity)
         # Rows under a turnaround or a pending decision stay so all month: leave them out up
         # front (most candidates are), the loop below checks again as proposals are decided.
-        handled = ctx.busy | self.due.keys()
+        candidates = candidates[~flags(st.n, ctx.busy | self.due.keys())[candidates]]
+        cyclical = ~st.zombie[candidates] & (
+            neutral_profit(st, world.economy_params, candidates) > 0
+        )
+        candidates = candidates[~cyclical]
+        if candidates.size == 0:
+            return
+        limit = quota(p.per_month, ctx.intensity)
+        in_turn = _in_turn(candidates, st.layer[candidates], ttm[candidates], 2 * limit + 16)
+        absorbers = Absorbers(world, ttm)
+        # Each absorber's profit not yet committed this month to covering absorbed losses
+        # (filled in as absorbers are first asked for: their twelve-month profit).
+        cover: dict[int, float] = {}
         taken = 0
-        for row in [r for r in candidates[order].tolist() if r not in handled]:
+        for row in in_turn:
             if taken >= limit:
                 return
             if not st.alive[row] or row in self.due or row in ctx.busy:
@@ -178,19 +182,19 @@ class LossCutting(Rule):
         self,
         world: World,
         row: int,
-        absorbers: dict[int, int],
+        absorbers: Absorbers,
         cover: dict[int, float],
         ttm: np.ndarray,
         ctx: Context,
     ) -> Action:
         st = world.state
         cause = "zombie" if st.zombie[row] else "structural loss"
-        into = absorbers.get(int(st.group[row]) * N_SECTORS + int(st.sector[row]), -1)
+        into = absorbers.of(int(st.group[row]), int(st.sector[row]))
         if (
             into >= 0
             and st.alive[into]
             and into not in ctx.busy
-            and cover.get(into, 0.0) >= self.params.merge_cover * -ttm[row]
+            and cover.setdefault(into, float(ttm[into])) >= self.params.merge_cover * -ttm[row]
             and not world.is_ancestor(row, into)
         ):
             cover[into] -= self.params.merge_cover * -ttm[row]
@@ -255,20 +259,75 @@ class LossCutting(Rule):
             )
 
 
+def _in_turn(
+    candidates: np.ndarray, layer: np.ndarray, ttm: np.ndarray, first: int
+) -> Iterator[int]:
+    """The candidates in the order they are handled, deepest layer first, then the largest
+    loss (``layer``, ``ttm``: theirs): exactly
+    ``candidates[np.lexsort((ttm, -layer))].tolist()``, sorted only as far as it is read.
+
+    One layer at a time, deepest first (the few layers are a loop), each by
+    :func:`sim.policies.ranking.ranked` on ``ttm``; ``candidates`` is ascending and every
+    subset keeps its order, so ties fall to the lower row as in the stable ``np.lexsort``."""
+    for deep in range(int(layer.max()), int(layer.min()) - 1, -1):
+        in_layer = layer == deep
+        if in_layer.any():
+            yield from ranked(candidates[in_layer], ttm[in_layer], first)
+
+
+class Absorbers:
+    """For each (group, sector), the largest healthy entity at the start of the month's step:
+    operating, profitable over twelve months, solvent on its own books, not a zombie; among
+    entities of equal assets, the last row.
+
+    Held as arrays, not a dict of every (group, sector), because a month asks for a few dozen of
+    the hundreds of thousands there are at national scale. The groups with a healthy entity are
+    numbered densely in row order (``rank``, from a mask over the rows), so the (group, sector)
+    cells fit one small array, and :func:`sim.policies.ranking.max_per_cell` picks each cell's
+    entity without sorting the population: the choice a stable sort by assets would make (the
+    last entity of each cell). Built once per step, from the state at the step's start, as the
+    dict it replaces was; :meth:`of` is asked with the row's group and sector at the time of
+    asking, as the dict was.
+    """
+
+    def __init__(self, world: World, ttm: np.ndarray | None = None) -> None:
+        """``ttm``: :meth:`EntityState.ttm_profit`, if the caller has it."""
+        st = world.state
+        ttm = st.ttm_profit() if ttm is None else ttm
+        healthy = np.flatnonzero(
+            st.alive & (st.status == 0) & ~st.zombie & (ttm > 0) & (st.solo_equity() > 0)
+        )
+        self.present = np.zeros(st.n, dtype=bool)
+        """Groups (HQ rows) with a healthy entity."""
+        self.rank = np.zeros(0, dtype=np.int32)
+        """Each group's position among the present groups (meaningful where present)."""
+        self.winner = np.zeros(0, dtype=np.int64)
+        """(group position * N_SECTORS + sector) -> the chosen row, -1 if none."""
+        if healthy.size == 0:
+            return
+        group = st.group[healthy].astype(np.intp)
+        self.present, self.rank = numbering(st.n, group)
+        cells = (int(self.rank[-1]) + 1) * N_SECTORS
+        cell = np.take(self.rank, group).astype(np.intp) * N_SECTORS + st.sector[healthy]
+        self.winner = max_per_cell(cell, st.assets[healthy], healthy, cells)
+
+    def of(self, group: int, sector: int) -> int:
+        """The chosen entity of ``group``'s ``sector`` business, -1 if none."""
+        if not (0 <= group < self.present.size and self.present.item(group)):
+            return -1
+        return int(self.winner.item(self.rank.item(group) * N_SECTORS + sector))
+
+    def as_dict(self) -> dict[int, int]:
+        """``{group * N_SECTORS + sector: row}`` for every (group, sector) with one, keys
+        ascending."""
+        cells = np.flatnonzero(self.winner >= 0)
+        groups = np.flatnonzero(self.present)
+        keys = groups[cells // N_SECTORS] * N_SECTORS + cells % N_SECTORS
+        return dict(zip(keys.tolist(), self.winner[cells].tolist(), strict=True))
+
+
 def healthy_absorbers(world: World, ttm: np.ndarray | None = None) -> dict[int, int]:
     """For each (group, sector) key ``group * N_SECTORS + sector``, the largest healthy entity:
     operating, profitable over twelve months, solvent on its own books, not a zombie (``ttm``:
-    :meth:`EntityState.ttm_profit`, if the caller has it)."""
-    st = world.state
-    ttm = st.ttm_profit() if ttm is None else ttm
-    healthy = np.flatnonzero(
-        st.alive & (st.status == 0) & ~st.zombie & (ttm > 0) & (st.solo_equity() > 0)
-    )
-    if healthy.size == 0:
-        return {}
-    healthy = healthy[np.argsort(st.assets[healthy], kind="stable")]
-    keys = st.group[healthy] * N_SECTORS + st.sector[healthy]
-    # np.unique on the reversed order keeps the last (largest) entity of each key.
-    uniq, first = np.unique(keys[::-1], return_index=True)
-    best = healthy[::-1][first]
-    return dict(zip(uniq.tolist(), best.tolist(), strict=True))
+    :meth:`EntityState.ttm_profit`, if the caller has it); see :class:`Absorbers`."""
+    return Absorbers(world, ttm).as_dict()

@@ -38,9 +38,11 @@ import numpy as np
 from sim.params import check, param
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
+from sim.policies.ranking import flags, numbering, ranked
 from sim.sectors import COMPLEMENTS, N_SECTORS, SECTOR_CODE, SECTOR_NAMES
 
 if TYPE_CHECKING:
+    from sim.state import EntityState
     from sim.world import World
 
 
@@ -151,24 +153,19 @@ class Quality(Rule):
         hq = np.flatnonzero(st.alive & (st.parent < 0))
         if limit <= 0 or hq.size < 2:
             return
-        live = np.flatnonzero(st.alive)
-        assets = np.bincount(st.group[live], weights=st.assets[live], minlength=st.n)[hq]
-        equity = (
-            assets - np.bincount(st.group[live], weights=st.liabilities[live], minlength=st.n)[hq]
-        )
+        total = _GroupTotals(st)
+        assets = total.of(st.assets)[hq]
+        equity = assets - total.of(st.liabilities)[hq]
         # Operating profit: smoothed monthly profit a year, one-off results left out.
-        profit = 12.0 * np.bincount(st.group[live], weights=st.profit_ewm[live], minlength=st.n)[hq]
+        profit = 12.0 * total.of(st.profit_ewm)[hq]
         roe = np.where(equity > 0, profit / np.maximum(equity, 1e-9), -1.0)
         weak = roe < self.params.weak_roe
         small = assets < self.params.small_assets
-        # Set lookups: np.isin costs more than this for a few dozen groups.
-        busy = np.array([r in ctx.busy for r in hq.tolist()], dtype=bool)
-        receiving = np.array([r in ctx.receiving for r in hq.tolist()], dtype=bool)
+        busy = flags(st.n, ctx.busy)[hq]
+        receiving = flags(st.n, ctx.receiving)[hq]
         candidate = (weak | small) & ~(busy | receiving)
         sound = ~(weak | small) & ~busy
-        score = np.argsort(np.argsort(assets, kind="stable"), kind="stable") + np.argsort(
-            np.argsort(roe, kind="stable"), kind="stable"
-        )
+        score = _positions(assets) + _positions(roe)
         sector = st.sector[hq]
         taken = 0
         for i in np.flatnonzero(candidate)[np.argsort(score[candidate], kind="stable")].tolist():
@@ -214,13 +211,12 @@ class Quality(Rule):
         business, the HQ row of the group with the largest revenue in it."""
         st = world.state
         live = np.flatnonzero(st.alive)
-        member_group = st.group[live]
+        member_group = st.group[live].astype(np.intp)
         # The groups present (ascending) and each member's position among them: what np.unique
         # returns, from a mask over the rows, which is several times faster.
-        present = np.zeros(st.n, dtype=bool)
-        present[member_group] = True
+        present, position = numbering(st.n, member_group)
         groups = np.flatnonzero(present)
-        inverse = (np.cumsum(present) - 1)[member_group]
+        inverse = np.take(position, member_group).astype(np.intp)
         cell = inverse * N_SECTORS + st.sector[live]
         weights = 12.0 * st.revenue_base[live] + 1e-9
         revenue = np.bincount(cell, weights, minlength=groups.size * N_SECTORS).reshape(
@@ -228,11 +224,9 @@ class Quality(Rule):
         )
         boosted = revenue.copy()
         boosted[np.arange(groups.size), st.sector[groups]] = np.inf  # the HQ's sector is core
-        top = np.argsort(-boosted, axis=1, kind="stable")[:, : self.params.max_core]
-        is_core = np.zeros((groups.size, N_SECTORS), dtype=bool)
-        is_core[np.arange(groups.size)[:, None], top] = True
+        is_core = _largest(boosted, self.params.max_core)
         is_core &= boosted > 0
-        st.core[live] = is_core[inverse, st.sector[live]]
+        st.core[live] = is_core.ravel()[cell]  # is_core[inverse, sector], as one flat index
         core_revenue = np.where(is_core, revenue, -1.0)
         best = np.argmax(core_revenue, axis=0)
         return {s: int(groups[best[s]]) for s in range(N_SECTORS) if is_core[best[s], s]}
@@ -244,8 +238,11 @@ class Quality(Rule):
         rows = np.flatnonzero(st.alive & (st.parent >= 0) & ~st.core)
         if rows.size == 0 or limit <= 0:
             return
+        # Rows being disposed of stay so all month (the loop skips them): leave them out before
+        # ranking, which then reads only as far as the quota takes it (largest assets first).
+        rows = rows[~flags(st.n, ctx.busy)[rows]]
         taken = 0
-        for row in rows[np.argsort(-st.assets[rows], kind="stable")].tolist():
+        for row in ranked(rows, -st.assets[rows], 2 * limit + 16):
             if taken >= limit:
                 return
             if not st.alive[row] or st.core[row] or row in ctx.busy:
@@ -277,3 +274,70 @@ class Quality(Rule):
                         rule=self.family,
                         reason=f"non-core {label}, insolvent: closed",
                     )
+
+
+class _GroupTotals:
+    """Sums of state columns over each group's live entities, one array over the rows (indexed
+    by the group's HQ row).
+
+    Entities that have left keep their row with their stocks and flows zeroed (the event log
+    holds their last values). Adding zero to a running sum leaves it unchanged (the sums start
+    at +0.0 and so never reach -0.0, the one value that adding +0.0 would change), so over a
+    column that is zero on every row that has left, the sum over all rows is the same, float
+    for float, as over the live rows in the same order: ``np.bincount`` adds in row order. That
+    is checked per column on the rows that have left (a few percent), and the sum over all rows
+    saves gathering the live rows of the group index and of each column.
+    """
+
+    def __init__(self, st: EntityState) -> None:
+        self.st = st
+        self.gone = np.flatnonzero(~st.alive)
+        self.all_rows = not (st.group[self.gone] < 0).any()
+        self._live: tuple[np.ndarray, np.ndarray] | None = None
+
+    def of(self, column: np.ndarray) -> np.ndarray:
+        """``np.bincount(group[live], weights=column[live], minlength=n)``."""
+        st = self.st
+        if self.all_rows and not column[self.gone].any():
+            return np.bincount(st.group, weights=column, minlength=st.n)
+        if self._live is None:
+            live = np.flatnonzero(st.alive)
+            self._live = live, st.group[live]
+        live, group = self._live
+        return np.bincount(group, weights=column[live], minlength=st.n)
+
+
+def _positions(values: np.ndarray) -> np.ndarray:
+    """Each value's position in the stable ascending order of ``values``: the inverse of the
+    sorting permutation, which is what sorting that permutation again
+    (``np.argsort(np.argsort(values, kind="stable"), kind="stable")``) returns, without the
+    second sort."""
+    order = np.argsort(values, kind="stable")
+    positions = np.empty_like(order)
+    positions[order] = np.arange(order.size)
+    return positions
+
+
+def _largest(values: np.ndarray, k: int) -> np.ndarray:
+    """A mask of each row's ``k`` first cells in the stable descending order of ``values``
+    (``np.argsort(-values, axis=1, kind="stable")[:, :k]``: larger first, ties to the lower
+    column).
+
+    ``k`` rounds of ``np.argmax`` (the largest, the lowest column among ties), each striking
+    the cell it took with -inf: a few passes over a (groups, sectors) table instead of sorting
+    every row. The sort is kept where a value is NaN or -inf, whose order the rounds would not
+    reproduce (an argmax takes NaN first; a struck cell would tie with -inf)."""
+    rows, cols = values.shape
+    if k < 0 or np.isnan(values).any() or np.isneginf(values).any():
+        top = np.argsort(-values, axis=1, kind="stable")[:, :k]
+        mask = np.zeros(values.shape, dtype=bool)
+        mask[np.arange(rows)[:, None], top] = True
+        return mask
+    mask = np.zeros(values.shape, dtype=bool)
+    left = values.copy()
+    every = np.arange(rows)
+    for _ in range(min(k, cols)):
+        col = np.argmax(left, axis=1)
+        mask[every, col] = True
+        left[every, col] = -np.inf
+    return mask

@@ -32,6 +32,7 @@ import numpy as np
 from sim.params import param
 from sim.policies import dispositions
 from sim.policies.base import Action, Context, Rule, RuleParams, quota
+from sim.policies.ranking import ranked
 from sim.sectors import N_SECTORS
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class Slimming(Rule):
         if self.params.deregister_dormant:
             wanted |= st.status == DORMANT
         rows = np.flatnonzero(st.alive & (st.parent >= 0) & wanted)
-        for row in rows[np.argsort(-st.layer[rows], kind="stable")].tolist():
+        for row in ranked(rows, -st.layer[rows]):  # deepest first
             if not self._free(world, busy, row):
                 continue
             label = "shell (空壳)" if st.status[row] == SHELL else "dormant (休眠)"
@@ -162,7 +163,7 @@ class Slimming(Rule):
         st = world.state
         cap = self.params.max_layers
         rows = np.flatnonzero(st.alive & (st.layer == cap + 1))
-        for row in rows[np.argsort(st.assets[rows], kind="stable")].tolist():
+        for row in ranked(rows, st.assets[rows]):  # smallest first
             parent = int(st.parent[row])
             grandparent = int(st.parent[parent])
             if (
@@ -225,7 +226,7 @@ class Slimming(Rule):
             & (st.status == OPERATING)
             & (st.assets < self.params.leaf_below)
         )
-        for row in rows[np.argsort(st.assets[rows], kind="stable")].tolist():
+        for row in ranked(rows, st.assets[rows]):  # smallest first
             parent = int(st.parent[row])
             if world.has_children(row) or not self._free(world, busy, row, parent):
                 continue
