@@ -196,10 +196,18 @@ def _print_summary(result: RunResult) -> None:
     config = result.config
     with language(config.output.lang):
         print(
-            f"soe-sim {sim.__version__}: policy '{config.policy.name}', seed {config.seed}, "
-            f"{config.months} months, {result.entities_ever} entities ever, "
-            f"{len(result.events)} events, "
-            f"{result.seconds:.2f} s"
+            t(
+                "soe-sim {version}: policy '{policy}', seed {seed}, {months} months, {ever} "
+                "entities ever, {events} events, {seconds} s"
+            ).format(
+                version=sim.__version__,
+                policy=config.policy.name,
+                seed=config.seed,
+                months=config.months,
+                ever=result.entities_ever,
+                events=len(result.events),
+                seconds=f"{result.seconds:.2f}",
+            )
         )
         print(_shown(summary_table(result.timeseries)).to_string(float_format=_float))
         if result.zones is not None:
@@ -234,6 +242,14 @@ def _print_summary(result: RunResult) -> None:
         )
         print(card.drop(columns=["indicator", "met"]).to_string(index=False, float_format=_float))
         _print_notes(config)
+
+
+def _check_font(cfg: SimConfig) -> None:
+    """Chinese outputs need the font file itself, not just its package: checked before the run."""
+    if cfg.output.lang == "zh" and cfg.output.chart:
+        from sim.plots import cjk_font
+
+        cjk_font()
 
 
 def _check_roster(cfg: SimConfig) -> None:
@@ -374,6 +390,7 @@ class _SweepChecker:
         try:
             cfg = self.compose(overrides)
             _check_roster(cfg)
+            _check_font(cfg)
             return cfg
         except SimInputError as err:
             message = str(err)
@@ -518,6 +535,7 @@ def _prepare(args: list[str], multirun: bool) -> tuple[_Plan | None, list[str]]:
         else:
             cfg = compose_config(*task)
             _check_roster(cfg)
+            _check_font(cfg)
             job0, replace, swept = task, cfg.output.replace, []
             store = cfg.replications > 1
             if store:

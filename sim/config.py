@@ -609,7 +609,9 @@ class SimConfig(_Validated):
         """What a planner should be told before reading the report card: milestones that set
         absolute targets on indicators that scale with the population, scored against another
         population than the Chongqing start they were written for (one line each, in the current
-        language, :mod:`sim.labels`)."""
+        language, :mod:`sim.labels`; ``summary.json`` keeps them in English). The Chongqing start
+        is recognised by the shipped roster's name (``builtin:chongqing_2023.csv``), not by
+        content: the same file given by its path gets the note."""
         notes = []
         chongqing = self.population.source == "roster" and self.population.path == CHONGQING_ROSTER
         zones = self.population.zones

@@ -292,6 +292,8 @@ ZH: dict[str, str] = {
     "report card: {met} of {due} targets due in the run met": "改革成绩单：模拟期内到期目标 {due} 项，达标 {met} 项",
     "outputs": "输出",
     "note: {note}": "注意：{note}",
+    "soe-sim {version}: policy '{policy}', seed {seed}, {months} months, {ever} entities ever, {events} events, {seconds} s": "soe-sim {version}：方案 {policy}，随机种子 {seed}，{months} 个月，共 {ever} 户法人，{events} 条事件，{seconds} 秒",
+    "{low}-{high} replications ({each})": "{low}–{high}次重复模拟（{each}）",
     "{label} '{plan}' sets absolute targets that scale with the population ({targets}), written for the Chongqing 2023 start, not this population: read them as Chongqing's figures, or give them as shares of this population's start ({label}.milestones[i].relative)": "{label} 方案 '{plan}' 设定了随企业规模而变的绝对目标（{targets}），这些是按重庆2023年起点制定的数字，并非本名册的：请视为重庆的数字，或改为本名册期初值的比例（{label}.milestones[i].relative）",
 }
 """Chinese for every English phrase the charts and tables show."""

@@ -282,19 +282,24 @@ def _registers_one_by_one(model: mesa.Model, cls: type[mesa.Agent]) -> bool:
     behaviour (see :meth:`Entity.create_rows`): someone may receive the ``AGENT_ADDED``
     signal, the type is tracked by a Mesa dataset, Mesa's debug log is on, or the model
     registers agents its own way."""
+    internals = ("_suppress", "_batch_context", "subscribers")
+    if (_MESA_MODEL_LOG is None or not all(hasattr(model, a) for a in internals)
+            or not hasattr(model.agents, "_agents")):  # fmt: skip
+        return True  # another Mesa than the one this fast path was written for: the slow path
     signalled = not model._suppress and (
         model._batch_context is not None
         or ("agents", ModelSignals.AGENT_ADDED) in model.subscribers
     )
     return (
         signalled
-        or bool(cls._datasets)
+        or bool(getattr(cls, "_datasets", ()))
         or _MESA_MODEL_LOG.isEnabledFor(logging.DEBUG)
         or type(model).register_agent is not mesa.Model.register_agent
+        or cls.__init__ is not Entity.__init__  # a subclass that does more on creation
     )
 
 
-_MESA_MODEL_LOG = mesa.model._mesa_logger
+_MESA_MODEL_LOG: logging.Logger | None = getattr(mesa.model, "_mesa_logger", None)
 """The logger ``Model.register_agent`` writes its per-agent debug message to."""
 
 

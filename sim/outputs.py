@@ -175,25 +175,19 @@ is never held twice in memory, once as pandas and once as Arrow."""
 
 def write_parquet(frame: pd.DataFrame, path: Path, batch_rows: int = PARQUET_BATCH_ROWS) -> None:
     """``frame`` as a Parquet file, streamed in row groups of ``batch_rows``: the Arrow copy
-    alive at any time is one batch, not the table. Text columns (pandas ``object``) are written
-    as Arrow strings, every batch with the schema of the whole frame, so a batch whose text
-    cells are all missing still writes strings. Reads back equal to ``frame`` (index dropped)."""
+    alive at any time is one batch, not the table. Every batch is written with the schema Arrow
+    infers from the whole frame (as ``to_parquet`` would for a small one), so a batch whose text
+    cells are all missing still writes strings and an object column of booleans writes booleans.
+    Reads back equal to ``frame`` (index dropped)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     if len(frame) <= batch_rows:
         frame.to_parquet(path, index=False)
         return
-    first = pa.Table.from_pandas(frame.iloc[:batch_rows], preserve_index=False)
-    fields = [
-        pa.field(f.name, pa.string()) if frame[f.name].dtype == object else f
-        for f in first.schema
-    ]  # fmt: skip
-    schema = pa.schema(fields, metadata=first.schema.metadata)
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
     with pq.ParquetWriter(path, schema) as writer:
-        writer.write_table(first.cast(schema))
-        del first
-        for start in range(batch_rows, len(frame), batch_rows):
+        for start in range(0, len(frame), batch_rows):
             batch = frame.iloc[start : start + batch_rows]
             writer.write_table(pa.Table.from_pandas(batch, schema=schema, preserve_index=False))
 

@@ -364,15 +364,16 @@ def tables(data: SweepData, settings: Settings) -> dict[str, pd.DataFrame]:
 
 
 def _replications(data: SweepData) -> str:
-    from sim.labels import current
+    from sim.labels import current, plan_name, t
 
     n = data.timeseries.groupby("scenario")["run_key"].nunique()
     if n.min() == n.max():
         if current() == "zh":
             return f"每个情景{int(n.min())}次重复模拟"
         return f"{int(n.min())} replications per scenario"
-    each = ", ".join(f"{s} {int(k)}" for s, k in n.items())
-    return f"{int(n.min())}-{int(n.max())} replications ({each})"
+    each = ", ".join(f"{plan_name(str(s))} {int(k)}" for s, k in n.items())
+    return t("{low}-{high} replications ({each})").format(low=int(n.min()), high=int(n.max()),
+                                                         each=each)  # fmt: skip
 
 
 def figures(data: SweepData, settings: Settings,

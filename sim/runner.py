@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.config import SimConfig
 from sim.model import SOEModel
-from sim.policies.milestones import report_card, resolve_milestones
+from sim.policies.milestones import Milestone, report_card, resolve_milestones
 
 
 @dataclass
@@ -56,19 +56,12 @@ class RunResult:
         out = cfg.output
         parks = model.parks
         zones = parks.timeseries() if parks is not None else None
-        scored = ts if zones is None else ts.merge(zones.drop(columns="date"), on="month")
+        scored = _scored(ts, zones)
         return cls(
             config=cfg,
             timeseries=ts,
             events=model.events.to_frame(),
-            report_card=report_card(
-                scored,
-                resolve_milestones(
-                    [*cfg.policy.milestones, *cfg.parks.milestones],
-                    {str(k): v for k, v in scored.iloc[0].items()},
-                ),
-                cfg.start,
-            ),
+            report_card=report_card(scored, resolved_milestones(cfg, scored), cfg.start),
             groups=model.group_timeseries() if out.groups else None,
             entities_start=model.start_roster if out.entities else None,
             entities_end=model.entity_table() if out.entities else None,
@@ -84,9 +77,26 @@ class RunResult:
         )
 
 
+def _scored(ts: pd.DataFrame, zones: pd.DataFrame | None) -> pd.DataFrame:
+    """The table the report card reads: the SOE timeseries with the park indicators beside."""
+    return ts if zones is None else ts.merge(zones.drop(columns="date"), on="month")
+
+
+def resolved_milestones(cfg: SimConfig, scored: pd.DataFrame) -> list[Milestone]:
+    """The policy's and the park plan's milestones with their relative targets made absolute
+    from month 0 of ``scored`` (:func:`_scored`)."""
+    month0 = {str(k): v for k, v in scored.iloc[0].items()}
+    return [*resolve_milestones(cfg.policy.milestones, month0, "policy.milestones"),
+            *resolve_milestones(cfg.parks.milestones, month0, "parks.milestones")]  # fmt: skip
+
+
 def run_model(config: SimConfig, roster: pd.DataFrame | None = None) -> SOEModel:
-    """Build the model from ``config`` (or an explicit roster) and run ``config.months`` months."""
+    """Build the model from ``config`` (or an explicit roster) and run ``config.months`` months.
+    Relative milestone targets are resolved on the start before the first month, so one that
+    cannot be (a base that is not a number at month 0) is refused before the run."""
     model = SOEModel(config, roster=roster)
+    parks = model.parks.timeseries() if model.parks is not None else None
+    resolved_milestones(config, _scored(model.timeseries(), parks))
     model.run_for(config.months)
     return model
 

@@ -113,3 +113,30 @@ def test_a_run_on_another_population_says_which_targets_are_chongqing_figures(tm
     assert summary["notes"] == [note[0].removeprefix("note: ")]
     proc = soe_sim("months=2", f"hydra.run.dir={tmp_path / 'cq'}", cwd=tmp_path)
     assert "note: " not in proc.stdout  # the Chongqing start: nothing to say
+
+
+def test_rows_follow_one_order_across_milestones_of_one_date():
+    ts = pd.DataFrame({"month": [0, 1], "groups": [51, 50], "decoupled": [0, 9]})
+    one = Milestone(date="2024-01", targets={"decoupled": 5})
+    two = Milestone(date="2024-01", targets={"groups": 50})
+    a = report_card(ts, [one, two], "2024-01")
+    b = report_card(ts, [two, one], "2024-01")
+    assert list(a["target"]) == ["groups", "decoupled"]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_relative_target_without_a_base_is_refused_before_the_run():
+    ms = Milestone(date="2024-06", relative={"tax_per_mu": 1.1})
+    with pytest.raises(ConfigError, match=r"parks\.milestones\.2024-06\.relative\.tax_per_mu "
+                       r"cannot be resolved.*tax_per_mu at month 0, is nan"):  # fmt: skip
+        resolve_milestones([ms], {"tax_per_mu": float("nan")}, "parks.milestones")
+    zero = resolve_milestones(
+        [Milestone(relative={"decoupled": 0.5})], {"gov_function_entities": 0}
+    )
+    assert zero[0].targets == {"decoupled": 0.0}  # a share of nothing: at least nothing
+
+
+def test_a_duplicate_relative_target_is_named_as_relative():
+    with pytest.raises(ConfigError, match=r"2024-06\.relative\.groups must be set once per date"):
+        PolicyConfig(milestones=[Milestone(date="2024-06", targets={"groups": 40}),
+                                 Milestone(date="2024-06", relative={"groups": 0.8})])  # fmt: skip

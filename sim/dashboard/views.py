@@ -24,7 +24,8 @@ from sim.dashboard.adapter import DashboardModel
 from sim.dashboard.levers import levers, value_at
 from sim.model import SOEModel, month_label
 from sim.plots import display, indicator_title
-from sim.runner import RunResult
+from sim.policies.milestones import report_card
+from sim.runner import resolved_milestones
 from sim.state import FATE_CODE
 
 HEADLINE: tuple[str, ...] = (
@@ -47,13 +48,7 @@ STATUS_COLOURS = {"met": "tab:green", "missed": "tab:red", "pending": "tab:grey"
 
 def format_value(indicator: str, value: float) -> str:
     """A value as the charts show it: scaled, rounded, with its display unit."""
-    if value != value:
-        return "-"
-    shown = display(indicator)
-    v = value * shown.scale
-    digits = 0 if shown.integer or abs(v) >= 100 else (1 if abs(v) >= 10 else 2)
-    unit = "" if shown.unit in ("", "-") else f" {shown.unit}"
-    return f"{v:,.{digits}f}{unit}"
+    return display(indicator).format(value)
 
 
 def indicators(model: SOEModel) -> pd.DataFrame:
@@ -66,11 +61,12 @@ def indicators(model: SOEModel) -> pd.DataFrame:
 
 
 def milestones(model: SOEModel) -> pd.DataFrame:
-    """The report card so far, as a run's (:meth:`sim.runner.RunResult.from_model`): every
+    """The report card so far, as a run's (:func:`sim.runner.resolved_milestones`): every
     target of the plan and of the park plan with what was achieved at its deadline; a deadline
     not reached yet is ``pending``."""
     cfg = model.config
-    card = RunResult.from_model(model, seconds=0.0).report_card.copy()
+    scored = indicators(model)
+    card = report_card(scored, resolved_milestones(cfg, scored), cfg.start)
     y0, m0 = int(cfg.start[:4]), int(cfg.start[5:7])
     due = np.asarray([(int(d[:4]) - y0) * 12 + int(d[5:7]) - m0 + 1 for d in card["milestone"]],
                      dtype=np.int64)  # fmt: skip

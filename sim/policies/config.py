@@ -140,8 +140,8 @@ class PolicyBase(Validated):
         kind="lever",
         meaning="Targets due at the end of given months (date YYYY-MM, targets by name: "
         "entities_cut, groups, loss_making_share, losses_cut, max_layer, assets_revitalised, "
-        "decoupled; relative: groups, assets_revitalised, decoupled as shares of their month-0 "
-        "base)",
+        "decoupled; relative: any target with a base in TARGETS, as a share of its month-0 "
+        "value)",
     )
 
     def __post_init__(self) -> None:

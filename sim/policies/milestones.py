@@ -17,12 +17,14 @@ thresholds of counts are whole numbers (rounded the way that leaves the target's
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
+from sim.errors import ConfigError
 from sim.outcomes import OUTCOMES
 from sim.params import Validated, check, check_month, param
 
@@ -67,7 +69,10 @@ class Target:
         counts, the whole number that is met exactly when the share is (at most 38.3 groups is at
         most 38)."""
         assert self.base is not None
-        value = share * float(start[self.base])
+        base = float(start[self.base])
+        if not (math.isfinite(base) and base >= 0):
+            raise ValueError(f"its base, {self.base} at month 0, is {base!r}")
+        value = share * base
         if OUTCOMES[self.indicator].unit != "count":
             return value
         whole = np.floor(value + 1e-9) if self.sense == "at_most" else np.ceil(value - 1e-9)
@@ -153,14 +158,23 @@ class Milestone(Validated):
         """The targets this milestone sets, absolute and relative."""
         return [*self.targets, *self.relative]
 
-    def resolve(self, start: Mapping[str, float | int | str]) -> Milestone:
+    def resolve(
+        self, start: Mapping[str, float | int | str], section: str | None = None
+    ) -> Milestone:
         """This milestone with its relative targets made absolute from the month-0 values
         ``start``; a relative target whose base ``start`` does not hold is left out (the policy
         engine sees the SOE indicators only, not the park submodel's)."""
         targets = dict(self.targets)
         for name, share in self.relative.items():
             if TARGETS[name].base in start:
-                targets[name] = TARGETS[name].threshold(share, start)
+                try:
+                    targets[name] = TARGETS[name].threshold(share, start)
+                except ValueError as err:
+                    raise ConfigError(
+                        f"config value {section or self._section}.{self.date}.relative.{name} "
+                        f"cannot be resolved on this population: {err}; give it as an absolute "
+                        "target or drop it"
+                    ) from None
         return Milestone(date=self.date, targets=targets)
 
     def month_index(self, start: str) -> int:
@@ -205,11 +219,13 @@ def check_milestones(milestones: list[Milestone], section: str = "policy.milesto
     both set a target (one would be shown both met and missed)."""
     seen: dict[tuple[str, str], float] = {}
     for ms in milestones:
-        for name, value in [*ms.targets.items(), *ms.relative.items()]:
+        entries = [*(("targets", n, v) for n, v in ms.targets.items()),
+                   *(("relative", n, v) for n, v in ms.relative.items())]  # fmt: skip
+        for kind, name, value in entries:
             key = (ms.date, name)
             check(
                 section,
-                f"{ms.date}.targets.{name}",
+                f"{ms.date}.{kind}.{name}",
                 key not in seen,
                 f"set once per date (it is set twice: {seen.get(key)!r} and {value!r})",
                 value,
@@ -218,15 +234,19 @@ def check_milestones(milestones: list[Milestone], section: str = "policy.milesto
 
 
 def resolve_milestones(
-    milestones: list[Milestone], start: Mapping[str, float | int | str] | None
+    milestones: list[Milestone],
+    start: Mapping[str, float | int | str] | None,
+    section: str | None = None,
 ) -> list[Milestone]:
     """The milestones with every target absolute (:meth:`Milestone.resolve`); ``start`` holds
-    the indicators at month 0 (a timeseries row)."""
+    the indicators at month 0 (a timeseries row). A relative target whose base is not a finite
+    number >= 0 at month 0 (亩均 figures of zones without land) raises ConfigError naming it under
+    ``section``. (A base of 0 makes the target 0: at most or at least nothing.)"""
     if not any(ms.relative for ms in milestones):
         return milestones
     if start is None:
         raise ValueError("relative milestone targets need the month-0 indicators")
-    return [ms.resolve(start) for ms in milestones]
+    return [ms.resolve(start, section) for ms in milestones]
 
 
 def absolute_scale_targets(milestones: list[Milestone]) -> list[str]:
@@ -277,30 +297,30 @@ def report_card(timeseries: pd.DataFrame, milestones: list[Milestone], start: st
     rows = []
     by_month = timeseries.set_index("month")
     order = list(TARGETS)
-    for ms in sorted(milestones, key=lambda m: m.date):
-        if ms.relative:
-            raise ValueError(f"milestone {ms.date} has relative targets: resolve them first")
+    due = [(ms, name, value) for ms in milestones for name, value in ms.targets.items()]
+    if any(ms.relative for ms in milestones):
+        raise ValueError("milestones with relative targets: resolve them first")
+    for ms, name, value in sorted(due, key=lambda d: (d[0].date, order.index(d[1]))):
         month = ms.month_index(start)
-        for name, value in sorted(ms.targets.items(), key=lambda kv: order.index(kv[0])):
-            t = TARGETS[name]
-            achieved = float("nan")
-            if month >= 1 and month in by_month.index:  # month 0 is the start, not the run
-                achieved = float(by_month[t.indicator].to_numpy()[by_month.index.get_loc(month)])
-            rows.append(
-                {
-                    "milestone": ms.date,
-                    "target": name,
-                    "indicator": t.indicator,
-                    "sense": t.sense,
-                    "target_value": float(value),
-                    "achieved": achieved,
-                    "met": t.met(achieved, value),
-                    "status": ("met" if t.met(achieved, value) else "missed")
-                    if achieved == achieved
-                    else ("before the run" if month < 1 else "after the run"),
-                    "unit": t.unit,
-                }
-            )
+        t = TARGETS[name]
+        achieved = float("nan")
+        if month >= 1 and month in by_month.index:  # month 0 is the start, not the run
+            achieved = float(by_month[t.indicator].to_numpy()[by_month.index.get_loc(month)])
+        rows.append(
+            {
+                "milestone": ms.date,
+                "target": name,
+                "indicator": t.indicator,
+                "sense": t.sense,
+                "target_value": float(value),
+                "achieved": achieved,
+                "met": t.met(achieved, value),
+                "status": ("met" if t.met(achieved, value) else "missed")
+                if achieved == achieved
+                else ("before the run" if month < 1 else "after the run"),
+                "unit": t.unit,
+            }
+        )
     columns = [
         "milestone",
         "target",
