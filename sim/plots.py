@@ -211,10 +211,13 @@ def plot_indicator(
     indicator: str,
     targets: pd.DataFrame | None = None,
     start: str | None = None,
+    horizon: tuple[str, str] | None = None,
 ) -> Axes:
     """One indicator by month in its display unit, the reform start dotted and each milestone
     target on it (a report card's rows, :func:`sim.policies.milestones.report_card`) as a
-    triangle pointing the way it must be met, labelled with its value."""
+    triangle pointing the way it must be met, labelled with its value, coloured by its status
+    (:data:`STATUS_COLOURS`). ``horizon`` (first and last month, YYYY-MM) fixes the x axis, so a
+    run in progress grows across it; targets within it are drawn."""
     from matplotlib.dates import date2num
 
     shown = display(indicator)
@@ -225,7 +228,7 @@ def plot_indicator(
         ax.axhline(0, color="grey", lw=0.7)
     _mark_start(ts, ax, start)
     marked = targets[targets["indicator"] == indicator] if targets is not None else None
-    first, last = dates.iloc[0], dates.iloc[-1]
+    first, last = (dates.iloc[0], dates.iloc[-1]) if horizon is None else map(pd.Timestamp, horizon)
     rows: list[Any] = list(marked.itertuples()) if marked is not None else []
     for row in rows:
         when = pd.Timestamp(row.milestone)
@@ -233,17 +236,22 @@ def plot_indicator(
             continue
         value = row.target_value * shown.scale
         marker = "v" if row.sense == "at_most" else "^"
-        colour = "tab:green" if row.met else "tab:red"
+        colour = STATUS_COLOURS.get(str(row.status), "tab:grey")
         ax.plot(date2num(when), value, marker=marker, ms=8, color=colour, ls="")
         ax.annotate(f"{_sign(row.sense)} {shown.format(row.target_value)}", (when, value),
                     textcoords="offset points", xytext=(4, 6), fontsize="small")  # fmt: skip
     ax.set_title(indicator_title(indicator))
     ax.set_ylabel(shown.unit)
     _date_axis(ax)
+    if horizon is not None:
+        ax.set_xlim(date2num(first), date2num(last))
     _value_axis(ax.yaxis, shown, values)
     ax.grid(alpha=0.3)
     return ax
 
+
+STATUS_COLOURS = {"met": "tab:green", "missed": "tab:red", "pending": "tab:grey"}
+"""Colours of a target's status on the charts (other statuses are grey)."""
 
 HEADLINE_INDICATORS = (
     "operating_entities",

@@ -15,11 +15,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from sim import plots
 from sim.dashboard.adapter import DashboardModel
 from sim.dashboard.levers import levers, value_at
 from sim.model import SOEModel, month_label
@@ -43,7 +42,7 @@ HEADLINE: tuple[str, ...] = (
 ZONE_HEADLINE: tuple[str, ...] = ("zones", "management_bodies", "tax_per_mu")
 """The park reform's headline indicators (columns of the zones table)."""
 
-STATUS_COLOURS = {"met": "tab:green", "missed": "tab:red", "pending": "tab:grey"}
+STATUS_COLOURS = plots.STATUS_COLOURS
 
 
 def format_value(indicator: str, value: float) -> str:
@@ -98,46 +97,18 @@ def summary(card: pd.DataFrame) -> str:
     return f"{', '.join(parts)} of {len(card)} targets"
 
 
-def _dates(dates: Sequence[str] | pd.Series) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(pd.Series(dates), format="%Y-%m"))
-
-
-def _date_axis(ax: Axes, model: SOEModel) -> None:
-    """The run's whole horizon on the x axis, so the lines grow month by month."""
-    first = _dates([month_label(model.config.start_date, 0)])[0]
-    last = _dates([month_label(model.config.start_date, model.config.months)])[0]
-    ax.set_xlim(date2num(first), date2num(last))
-    locator = AutoDateLocator(minticks=3, maxticks=6)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-
-
-def _value_axis(ax: Axes, indicator: str, values: np.ndarray) -> None:
-    if display(indicator).integer:
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    top = np.nanmax(np.abs(values)) if values.size and np.isfinite(values).any() else 0.0
-    if top >= 1000:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-
-
 def plot_indicator(
     ts: pd.DataFrame, card: pd.DataFrame, model: SOEModel, indicator: str, ax: Axes
 ) -> None:
-    """One indicator by month, its targets marked at their deadlines (green met, red missed,
-    grey pending)."""
-    shown = display(indicator)
-    values = ts[indicator].to_numpy(dtype=np.float64) * shown.scale
-    ax.plot(_dates(ts["date"]), values, color="C0", lw=1.6)
-    for _, row in card[card["indicator"] == indicator].iterrows():
-        ax.plot(_dates([row["milestone"]]), [row["target_value"] * shown.scale],
-                marker="v" if row["sense"] == "at_most" else "^", ls="none", ms=8,
-                color=STATUS_COLOURS.get(row["status"], "tab:grey"))  # fmt: skip
-    ax.set_title(indicator_title(indicator), fontsize="medium")
-    ax.set_ylabel(shown.unit, fontsize="small")
+    """One indicator by month as the run charts draw it (:func:`sim.plots.plot_indicator`), its
+    targets marked at their deadlines (green met, red missed, grey pending), over the run's
+    whole horizon so the line grows month by month."""
+    horizon = (month_label(model.config.start_date, 0),
+               month_label(model.config.start_date, model.config.months))  # fmt: skip
+    plots.plot_indicator(ts, ax, indicator, card, horizon=horizon)
+    ax.title.set_fontsize("medium")
+    ax.yaxis.label.set_fontsize("small")
     ax.tick_params(labelsize="small")
-    ax.grid(alpha=0.3)
-    _date_axis(ax, model)
-    _value_axis(ax, indicator, values)
 
 
 def _target_legend(fig: Figure) -> None:
