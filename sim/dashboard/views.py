@@ -27,17 +27,8 @@ from sim.policies.milestones import report_card
 from sim.runner import resolved_milestones
 from sim.state import FATE_CODE
 
-HEADLINE: tuple[str, ...] = (
-    "entities",
-    "groups",
-    "max_layer",
-    "loss_making_share",
-    "debt_ratio",
-    "profit_ttm",
-    "zombies",
-    "assets_revitalised",
-)
-"""The headline indicators, one chart each (names in :mod:`sim.outcomes`)."""
+HEADLINE: tuple[str, ...] = plots.HEADLINE_INDICATORS
+"""The headline indicators, one chart each: the panels of a run's ``headline.png``."""
 
 ZONE_HEADLINE: tuple[str, ...] = ("zones", "management_bodies", "tax_per_mu")
 """The park reform's headline indicators (columns of the zones table)."""
