@@ -364,13 +364,11 @@ def tables(data: SweepData, settings: Settings) -> dict[str, pd.DataFrame]:
 
 
 def _replications(data: SweepData) -> str:
-    from sim.labels import current, plan_name, t
+    from sim.labels import plan_name, t
 
     n = data.timeseries.groupby("scenario")["run_key"].nunique()
     if n.min() == n.max():
-        if current() == "zh":
-            return f"每个情景{int(n.min())}次重复模拟"
-        return f"{int(n.min())} replications per scenario"
+        return t("{n} replications per scenario").format(n=int(n.min()))
     each = ", ".join(f"{plan_name(str(s))} {int(k)}" for s, k in n.items())
     return t("{low}-{high} replications ({each})").format(low=int(n.min()), high=int(n.max()),
                                                          each=each)  # fmt: skip
